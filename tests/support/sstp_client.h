@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * A complete SSTP client for in-process tests, written for the tests and
+ * independent of the server code (it shares only crypto/binding.h's MAC
+ * arithmetic, which the known-answer vectors pin down): OpenSSL TLS client
+ * over memory, the HTTP request, SSTP framing, a small PPP peer (LCP, EAP-TLS
+ * peer with fragmentation, IPCP) and the crypto binding. It behaves like the
+ * Linux client (sstpc + pppd) by default and can be told to misbehave.
+ *
+ * The test moves bytes: tclient_output() -> server input, server output ->
+ * tclient_input(), until tclient_state() stops changing.
+ */
+#ifndef SGW_TEST_SSTP_CLIENT_H
+#define SGW_TEST_SSTP_CLIENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum tclient_state {
+	TCLIENT_TLS,          /* outer TLS handshake */
+	TCLIENT_HTTP,         /* request sent, waiting for 200 */
+	TCLIENT_SSTP_CONNECT, /* CALL_CONNECT_REQUEST sent, waiting for ACK */
+	TCLIENT_PPP_LCP,
+	TCLIENT_PPP_AUTH,     /* EAP */
+	TCLIENT_PPP_IPCP,
+	TCLIENT_UP,           /* IPCP opened, binding sent: IP may flow */
+	TCLIENT_CLOSED,       /* orderly end (disconnect, close_notify) */
+	TCLIENT_FAILED,       /* refused or aborted: see tclient_error() */
+};
+
+enum tclient_fault {
+	TCLIENT_FAULT_NONE = 0,
+	TCLIENT_FAULT_WRONG_NONCE = 1 << 0,
+	TCLIENT_FAULT_WRONG_CERT_HASH = 1 << 1,
+	TCLIENT_FAULT_WRONG_MAC = 1 << 2,
+	TCLIENT_FAULT_IP_BEFORE_CONNECTED = 1 << 3, /* send an IPv4 frame before CALL_CONNECTED */
+	TCLIENT_FAULT_NO_CALL_CONNECTED = 1 << 4,   /* never send CALL_CONNECTED */
+	TCLIENT_FAULT_CALL_CONNECTED_EARLY = 1 << 5,/* send it before EAP finishes: keys unknown -> zeros? no: right after EAP-Success arrives but before IPCP (default is after auth, like sstpc) */
+	TCLIENT_FAULT_RENEGOTIATE = 1 << 6,         /* TLS 1.2: SSL_renegotiate after UP */
+};
+
+struct tclient_cfg {
+	uint16_t tls_min, tls_max;        /* outer TLS versions: 0x0303/0x0304 (0: 1.2..1.3) */
+	uint16_t eap_tls_max;             /* inner EAP-TLS max version (0: 1.2, like pppd 2.4.9) */
+	const char *ca_file;              /* verify the server (NULL: do not) */
+	const char *cert_file, *key_file; /* client certificate for EAP-TLS */
+	const char *chain_file;           /* optional intermediates to send */
+	const char *identity;             /* EAP identity (default: "client1") */
+	uint8_t hash_pref;                /* 1 SHA-1, 2 SHA-256 (0: SHA-256 if offered) */
+	bool pppd_hlak;                   /* HLAK = MSK[0..15]||MSK[32..47] (pppd 2.4.9) instead of MSK[0..31] */
+	size_t eap_frag;                  /* our EAP-TLS fragment size (0: 1000) */
+	uint16_t mru;                     /* our LCP MRU (0: 1500) */
+	bool windows_lcp;                 /* ask MRU, magic, PFC, ACFC, Callback (Windows) instead of pppd's set */
+	unsigned faults;                  /* enum tclient_fault bits */
+};
+
+struct tclient;
+
+struct tclient *tclient_create(const struct tclient_cfg *cfg);
+void tclient_destroy(struct tclient *c);
+
+/* Bytes from the server. Returns 0, or -1 if the client failed (state FAILED). */
+int tclient_input(struct tclient *c, const uint8_t *in, size_t len);
+/* Bytes for the server; returns how many were written (0: nothing pending). */
+size_t tclient_output(struct tclient *c, uint8_t *out, size_t cap);
+
+enum tclient_state tclient_state(const struct tclient *c);
+const char *tclient_state_str(enum tclient_state s);
+const char *tclient_error(const struct tclient *c);
+
+/* After UP: what IPCP gave us (host order), 0 if none. */
+uint32_t tclient_addr(const struct tclient *c);
+uint32_t tclient_peer_addr(const struct tclient *c);
+uint32_t tclient_dns(const struct tclient *c, unsigned i);
+/* The status of the CALL_ABORT / CALL_DISCONNECT we received, -1 if none. */
+int tclient_abort_status(const struct tclient *c);
+bool tclient_eap_failed(const struct tclient *c);  /* received EAP-Failure */
+uint8_t tclient_hash_used(const struct tclient *c);/* 1 or 2 */
+uint16_t tclient_tls_version(const struct tclient *c);
+
+/* Queue an IPv4 packet (no PPP header) through the tunnel. */
+int tclient_send_ip(struct tclient *c, const uint8_t *pkt, size_t len);
+/* Take the next IPv4 packet received through the tunnel; 0 if none. */
+size_t tclient_recv_ip(struct tclient *c, uint8_t *out, size_t cap);
+
+/* Orderly end: SSTP CALL_DISCONNECT (Windows) or, with close_only, just a
+ * TLS close_notify (sstpc on SIGTERM). */
+void tclient_disconnect(struct tclient *c, bool close_only);
+
+/* Raw injection for abuse tests: an SSTP packet (whole, header included),
+ * sealed into a TLS record as is; or raw bytes onto the TLS stream. */
+int tclient_send_sstp_raw(struct tclient *c, const uint8_t *pkt, size_t len);
+int tclient_send_tls_raw(struct tclient *c, const uint8_t *bytes, size_t len);
+
+#endif

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <openssl/err.h>
+#include <openssl/crypto.h>
 #include <openssl/rand.h>
 
 int sgw_random_bytes(uint8_t *buf, size_t len)
@@ -12,4 +13,9 @@ int sgw_random_bytes(uint8_t *buf, size_t len)
 		return -EINVAL;
 	ERR_clear_error();
 	return RAND_bytes(buf, (int)len) == 1 ? 0 : -EIO;
+}
+
+void sgw_wipe(void *p, size_t len)
+{
+	OPENSSL_cleanse(p, len);
 }

@@ -14,6 +14,9 @@ extern "C" {
 __attribute__((warn_unused_result))
 int sgw_random_bytes(uint8_t *buf, size_t len);
 
+/* Zero len bytes at p in a way the compiler cannot elide (secrets). */
+void sgw_wipe(void *p, size_t len);
+
 #ifdef __cplusplus
 }
 #endif

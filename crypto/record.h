@@ -97,7 +97,7 @@ void sgw_record_destroy(struct sgw_record *r);
 long sgw_record_length(const uint8_t *buf, size_t avail);
 
 /* Open one whole record (header included) in place. On SGW_REC_OK,
- * *plain/*plain_len point inside rec at the plaintext (application data).
+ * *plain and *plain_len point inside rec at the plaintext (application data).
  * For alerts, *alert gets the description. */
 __attribute__((warn_unused_result))
 enum sgw_record_status sgw_record_open(struct sgw_record *r, uint8_t *rec,

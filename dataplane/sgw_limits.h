@@ -13,11 +13,14 @@ enum {
 	SGW_HTTP_MAX_HEADER = 4096,       /* request line + headers */
 	SGW_HTTP_MAX_HEADERS = 32,
 	SGW_HTTP_MAX_RESPONSE = 256,
+	SGW_HTTP_MAX_HOST = 255,          /* DNS name (253) + ":port" fits */
+	SGW_HTTP_MAX_CORRELATION_ID = 64, /* SSTPCORRELATIONID kept (truncated) */
 
 	/* SSTP (MS-SSTP 2.2.1): 12-bit length, header included. */
 	SGW_SSTP_HDR_LEN = 4,
 	SGW_SSTP_MAX_PACKET = 4095,
 	SGW_SSTP_MAX_ATTRIBUTES = 8,
+	SGW_SSTP_MAX_CONNECT_NAK = 3,     /* then CALL_ABORT RETRY_COUNT_EXCEEDED */
 
 	/* PPP */
 	SGW_PPP_DEFAULT_MRU = 1500,

@@ -17,6 +17,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 enum tclient_state {
 	TCLIENT_TLS,          /* outer TLS handshake */
 	TCLIENT_HTTP,         /* request sent, waiting for 200 */
@@ -36,7 +40,11 @@ enum tclient_fault {
 	TCLIENT_FAULT_WRONG_MAC = 1 << 2,
 	TCLIENT_FAULT_IP_BEFORE_CONNECTED = 1 << 3, /* send an IPv4 frame before CALL_CONNECTED */
 	TCLIENT_FAULT_NO_CALL_CONNECTED = 1 << 4,   /* never send CALL_CONNECTED */
-	TCLIENT_FAULT_CALL_CONNECTED_EARLY = 1 << 5,/* send it before EAP finishes: keys unknown -> zeros? no: right after EAP-Success arrives but before IPCP (default is after auth, like sstpc) */
+	/* Send CALL_CONNECTED as soon as our inner TLS handshake is done (keys
+	 * known), before EAP-Success arrives; the default is right after
+	 * EAP-Success, before IPCP, like sstpc. The server must keep it and
+	 * verify it once it has the keys (PROTOCOL.md, Gating). */
+	TCLIENT_FAULT_CALL_CONNECTED_EARLY = 1 << 5,
 	TCLIENT_FAULT_RENEGOTIATE = 1 << 6,         /* TLS 1.2: SSL_renegotiate after UP */
 };
 
@@ -53,6 +61,9 @@ struct tclient_cfg {
 	uint16_t mru;                     /* our LCP MRU (0: 1500) */
 	bool windows_lcp;                 /* ask MRU, magic, PFC, ACFC, Callback (Windows) instead of pppd's set */
 	unsigned faults;                  /* enum tclient_fault bits */
+	const char *eap_ca_file;          /* verify the EAP-TLS server (NULL: do not) */
+	const char *host;                 /* HTTP Host (NULL: "sstpgw.test") */
+	const char *sni;                  /* send this SNI (NULL: none, like sstpc without --tls-ext) */
 };
 
 struct tclient;
@@ -78,6 +89,15 @@ int tclient_abort_status(const struct tclient *c);
 bool tclient_eap_failed(const struct tclient *c);  /* received EAP-Failure */
 uint8_t tclient_hash_used(const struct tclient *c);/* 1 or 2 */
 uint16_t tclient_tls_version(const struct tclient *c);
+/* Inner EAP-TLS version (0x0303/0x0304), 0 before its handshake. */
+uint16_t tclient_eap_tls_version(const struct tclient *c);
+/* EAP-TLS fragments we sent, and how many of them the server acked. */
+unsigned tclient_eap_frags_sent(const struct tclient *c);
+unsigned tclient_eap_frags_acked(const struct tclient *c);
+/* Was CALL_CONNECTED sent? */
+bool tclient_call_connected_sent(const struct tclient *c);
+/* IPv4 packets dropped because the receive queue was full. */
+unsigned tclient_ip_dropped(const struct tclient *c);
 
 /* Queue an IPv4 packet (no PPP header) through the tunnel. */
 int tclient_send_ip(struct tclient *c, const uint8_t *pkt, size_t len);
@@ -93,4 +113,7 @@ void tclient_disconnect(struct tclient *c, bool close_only);
 int tclient_send_sstp_raw(struct tclient *c, const uint8_t *pkt, size_t len);
 int tclient_send_tls_raw(struct tclient *c, const uint8_t *bytes, size_t len);
 
+#ifdef __cplusplus
+}
+#endif
 #endif

@@ -1,0 +1,179 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * libFuzzer target for the data-plane record layer. The first input byte
+ * picks a mode; the rest is cut into pieces of 2-byte length + bytes:
+ *   RAW12 / RAW13: each piece is a record as it came off the wire (framed
+ *     with sgw_record_length first), opened by a server with fixed keys;
+ *   INNER13 / INNER12: each piece is a plaintext (1.3: TLSInnerPlaintext with
+ *     its type and padding; 1.2: type byte + content) sealed here with the
+ *     client's keys, so the parsers behind the MAC are reached too. A
+ *     KeyUpdate the server accepts is mirrored on the client side.
+ * Must never crash, leak or hang, whatever the status codes say.
+ */
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "crypto/record.h"
+
+enum mode {
+	MODE_RAW12,
+	MODE_RAW13,
+	MODE_INNER12,
+	MODE_INNER13,
+	MODE_COUNT,
+};
+
+enum {
+	MAX_PIECES = 64,
+	BUF = SGW_TLS_MAX_RECORD + 64,
+};
+
+static uint8_t rec[BUF];
+static uint8_t out[BUF];
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static void keys_for(struct sgw_tls_keys *k, enum sgw_tls_version v)
+{
+	memset(k, 0, sizeof(*k));
+	k->version = v;
+	k->alg = SGW_AEAD_AES_128_GCM;
+	k->hash = SGW_TLS_HASH_SHA256;
+	for (unsigned i = 0; i < 32; i++) {
+		k->rx.secret[i] = (uint8_t)(0x10 + i);
+		k->tx.secret[i] = (uint8_t)(0x80 + i);
+	}
+	if (v == SGW_TLS_VERSION_1_3) {
+		k->rx.secret_len = 32;
+		k->tx.secret_len = 32;
+		if (sgw_tls13_traffic_keys(k->hash, k->rx.secret, 32, k->rx.key,
+					   16, k->rx.iv) != 0 ||
+		    sgw_tls13_traffic_keys(k->hash, k->tx.secret, 32, k->tx.key,
+					   16, k->tx.iv) != 0)
+			__builtin_trap();
+	} else {
+		memcpy(k->rx.key, k->rx.secret, 16);
+		memcpy(k->tx.key, k->tx.secret, 16);
+		memcpy(k->rx.iv, "salt", 4);
+		memcpy(k->tx.iv, "SALT", 4);
+		k->rx.seq = 1;
+		k->tx.seq = 1;
+	}
+}
+
+/* The client view: the same keys with rx and tx swapped. */
+static void swap(const struct sgw_tls_keys *k, struct sgw_tls_keys *c)
+{
+	*c = *k;
+	c->rx = k->tx;
+	c->tx = k->rx;
+}
+
+/* 1.3: the harness acts as the client and mirrors a KeyUpdate it sent. */
+static void client_key_update(struct sgw_record **cli, struct sgw_tls_keys *ck)
+{
+	if (sgw_tls13_update_secret(ck->hash, ck->tx.secret, 32) != 0 ||
+	    sgw_tls13_traffic_keys(ck->hash, ck->tx.secret, 32, ck->tx.key, 16,
+				   ck->tx.iv) != 0)
+		__builtin_trap();
+	ck->tx.seq = 0;
+	sgw_record_destroy(*cli);
+	*cli = sgw_record_create(SGW_AEAD_BACKEND_EVP, ck);
+}
+
+/* Seal a crafted plaintext from the client; returns the record length. */
+static size_t seal_piece(struct sgw_record *cli, enum mode m,
+			 const uint8_t *p, size_t n)
+{
+	uint8_t type = SGW_TLS_CT_APPLICATION_DATA;
+
+	if (cli == NULL || n == 0)
+		return 0;
+	if (m == MODE_INNER12) {
+		type = p[0];
+		p++;
+		n--;
+	}
+	if (n > SGW_TLS_MAX_PLAINTEXT)
+		n = SGW_TLS_MAX_PLAINTEXT;
+	memcpy(rec + sgw_record_headroom(cli), p, n);
+	if (m == MODE_INNER13) {
+		/* The last byte of the piece is the inner type: seal all but
+		 * it with that type, so padding and types are fuzzed. */
+		type = p[n - 1];
+		n--;
+	}
+	return sgw_record_seal(cli, type, rec, n);
+}
+
+static void open_one(struct sgw_record *srv, struct sgw_record **cli,
+		     struct sgw_tls_keys *ck, size_t n)
+{
+	uint8_t *plain = NULL, alert = 0;
+	size_t plain_len = 0;
+	enum sgw_record_status st;
+
+	st = sgw_record_open(srv, rec, n, &plain, &plain_len, &alert);
+	if (st == SGW_REC_OK && plain_len > 0 && plain == NULL)
+		__builtin_trap();
+	if (st == SGW_REC_OK && (plain < rec || plain + plain_len > rec + n))
+		__builtin_trap();
+	if (st == SGW_REC_KEY_UPDATE && *cli != NULL)
+		client_key_update(cli, ck);
+	if (sgw_record_tx_key_update_pending(srv))
+		(void)sgw_record_seal_key_update(srv, out, sizeof(out));
+	if (st != SGW_REC_OK)
+		(void)sgw_record_seal_alert(srv, true, SGW_TLS_ALERT_DECODE_ERROR,
+					    out, sizeof(out));
+}
+
+/* Frame a raw piece as the TCP layer would, then open it in a copy. */
+static size_t raw_piece(const uint8_t *p, size_t n)
+{
+	long len = sgw_record_length(p, n);
+
+	if (len <= 0 || (size_t)len > n)
+		return 0;
+	memcpy(rec, p, (size_t)len);
+	return (size_t)len;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct sgw_tls_keys k, ck;
+	struct sgw_record *srv, *cli = NULL;
+	enum mode m;
+
+	if (size < 1)
+		return 0;
+	m = (enum mode)(data[0] % MODE_COUNT);
+	data++;
+	size--;
+	(void)sgw_record_length(data, size);
+	keys_for(&k, m == MODE_RAW12 || m == MODE_INNER12 ?
+		 SGW_TLS_VERSION_1_2 : SGW_TLS_VERSION_1_3);
+	srv = sgw_record_create(SGW_AEAD_BACKEND_EVP, &k);
+	swap(&k, &ck);
+	if (m == MODE_INNER12 || m == MODE_INNER13)
+		cli = sgw_record_create(SGW_AEAD_BACKEND_EVP, &ck);
+	for (unsigned i = 0; i < MAX_PIECES && size >= 2 && srv != NULL; i++) {
+		size_t n = (size_t)data[0] << 8 | data[1], len;
+
+		data += 2;
+		size -= 2;
+		if (n > size)
+			n = size;
+		if (m == MODE_RAW12 || m == MODE_RAW13)
+			len = raw_piece(data, n);
+		else
+			len = seal_piece(cli, m, data, n);
+		if (len != 0)
+			open_one(srv, &cli, &ck, len);
+		data += n;
+		size -= n;
+	}
+	sgw_record_destroy(srv);
+	sgw_record_destroy(cli);
+	return 0;
+}

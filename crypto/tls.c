@@ -678,6 +678,7 @@ out:
 	return rc;
 }
 
+/* One shot: the captured TLS 1.3 secrets are wiped once handed over. */
 int sgw_tls_conn_export_keys(struct sgw_tls_conn *c, struct sgw_tls_keys *out)
 {
 	struct sgw_tls_keys k;

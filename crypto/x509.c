@@ -315,7 +315,10 @@ static void set_err(char *err, size_t err_len, const char *msg)
 
 /* RFC 5280 4.2.1.9: a CA certificate has basicConstraints cA TRUE. A v1
  * certificate has no extensions at all, so a self-signed v1 is accepted as
- * the root it can only be. */
+ * the root it can only be. So is a self-signed v3 with keyUsage keyCertSign
+ * and no basicConstraints: what Azure's documented PowerShell recipe
+ * (New-SelfSignedCertificate -KeyUsage CertSign) may produce, and what
+ * OpenSSL's chain building also takes as a CA (X509_check_ca). */
 static const char *ca_problem(X509 *x)
 {
 	uint32_t fl = X509_get_extension_flags(x);
@@ -327,6 +330,9 @@ static const char *ca_problem(X509 *x)
 	if (fl & EXFLAG_BCONS)
 		return "not a CA certificate (basicConstraints CA:FALSE)";
 	if (X509_get_version(x) == X509_VERSION_1 && (fl & EXFLAG_SS))
+		return NULL;
+	if ((fl & EXFLAG_SS) && (fl & EXFLAG_KUSAGE) &&
+	    (X509_get_key_usage(x) & KU_KEY_CERT_SIGN))
 		return NULL;
 	return "not a CA certificate (no basicConstraints CA:TRUE)";
 }

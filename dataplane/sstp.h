@@ -159,6 +159,7 @@ int sgw_sstp_frame_len(const uint8_t *buf, size_t len);
  * One complete packet, as delimited by sgw_sstp_frame_len(). Restarts the
  * hello timer (sgw_sstp_received()) and returns what to do (see above).
  */
+__attribute__((warn_unused_result))
 enum sgw_sstp_event sgw_sstp_input(struct sgw_sstp *s, const uint8_t *pkt,
 				   size_t len, uint64_t now_ms,
 				   struct sgw_sstp_out *out);
@@ -170,12 +171,14 @@ enum sgw_sstp_event sgw_sstp_input(struct sgw_sstp *s, const uint8_t *pkt,
  * VALUE_NOT_SUPPORTED) in out; returns ABORTED. Returns NONE and does
  * nothing if the call is no longer waiting for a verdict.
  */
+__attribute__((warn_unused_result))
 enum sgw_sstp_event sgw_sstp_binding_verified(struct sgw_sstp *s, bool ok,
 					      uint64_t now_ms,
 					      struct sgw_sstp_out *out);
 
 /* Timers: call at least at sgw_sstp_deadline(). Returns NONE (maybe with
  * an ECHO_REQUEST in out), ABORTED (negotiation timeout) or CLOSE. */
+__attribute__((warn_unused_result))
 enum sgw_sstp_event sgw_sstp_tick(struct sgw_sstp *s, uint64_t now_ms,
 				  struct sgw_sstp_out *out);
 

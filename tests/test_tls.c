@@ -239,7 +239,7 @@ static void server_to_client(struct pair *p, struct sgw_record *r,
 static void both_ways(struct pair *p, struct sgw_record *r)
 {
 	static const size_t sizes[] = { 1, 18, 1400, 4096, SGW_TLS_MAX_PLAINTEXT };
-	static uint8_t msg[SGW_TLS_MAX_PLAINTEXT];
+	static uint8_t msg[SGW_TLS_MAX_PLAINTEXT + 1]; /* +1: msg + 1 below */
 
 	for (size_t i = 0; i < sizeof(msg); i++)
 		msg[i] = (uint8_t)(i * 7 + 3);

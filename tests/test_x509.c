@@ -21,6 +21,9 @@
 #include "crypto/x509_internal.h"
 #include "tests/support/testpki.h"
 
+#include <openssl/evp.h>
+#include <openssl/x509v3.h>
+
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 enum { HOUR = 3600, DAY = 24 * HOUR, YEAR = 365 * DAY };
@@ -817,6 +820,64 @@ static void test_verify_threads(void **state)
 	sgw_trust_destroy(t);
 }
 
+/* A self-signed v3 root with keyUsage keyCertSign and no basicConstraints,
+ * as New-SelfSignedCertificate -KeyUsage CertSign (Azure's P2S recipe) may
+ * make it: accepted as a root, and its clients verify. Built here with the
+ * OpenSSL API since testpki always writes basicConstraints. */
+static void test_root_keycertsign_only(void **state)
+{
+	EVP_PKEY *key = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+	X509 *x = X509_new();
+	X509V3_CTX ctx;
+	X509_EXTENSION *ku;
+	struct tpki_cert root = { 0 }, leaf = { 0 };
+	struct sgw_trust *t = sgw_trust_create(4);
+	struct sgw_x509_result res;
+	uint8_t *der = NULL;
+	const uint8_t *certs[1];
+	size_t lens[1];
+	char err[128];
+	int len;
+
+	(void)state;
+	assert_non_null(key);
+	assert_non_null(x);
+	assert_int_equal(X509_set_version(x, X509_VERSION_3), 1);
+	ASN1_INTEGER_set(X509_get_serialNumber(x), 4242);
+	X509_NAME_add_entry_by_txt(X509_get_subject_name(x), "CN", MBSTRING_ASC,
+				   (const unsigned char *)"P2SRootCert", -1, -1, 0);
+	assert_int_equal(X509_set_issuer_name(x, X509_get_subject_name(x)), 1);
+	X509_time_adj_ex(X509_getm_notBefore(x), 0, -HOUR, NULL);
+	X509_time_adj_ex(X509_getm_notAfter(x), 365, 0, NULL);
+	assert_int_equal(X509_set_pubkey(x, key), 1);
+	X509V3_set_ctx(&ctx, x, x, NULL, NULL, 0);
+	ku = X509V3_EXT_conf_nid(NULL, &ctx, NID_key_usage, "critical,keyCertSign,digitalSignature");
+	assert_non_null(ku);
+	assert_int_equal(X509_add_ext(x, ku, -1), 1);
+	X509_EXTENSION_free(ku);
+	ku = X509V3_EXT_conf_nid(NULL, &ctx, NID_subject_key_identifier, "hash");
+	assert_non_null(ku);
+	assert_int_equal(X509_add_ext(x, ku, -1), 1);
+	X509_EXTENSION_free(ku);
+	assert_true(X509_sign(x, key, EVP_sha256()) > 0);
+	len = i2d_X509(x, &der);
+	assert_true(len > 0);
+	assert_true(sgw_trust_add(t, der, (size_t)len, err, sizeof(err)) >= 0);
+
+	root.x509 = x;
+	root.pkey = key;
+	assert_int_equal(tpki_client(pki, "ps_leaf", "alice@contoso.com", &root, &leaf), 0);
+	certs[0] = leaf.der;
+	lens[0] = leaf.der_len;
+	assert_int_equal(sgw_x509_verify_der(t, NULL, certs, lens, 1, now, &res), SGW_X509_OK);
+	assert_string_equal(res.cn, "alice@contoso.com");
+	tpki_cert_free(&leaf);
+	OPENSSL_free(der);
+	X509_free(x);
+	EVP_PKEY_free(key);
+	sgw_trust_destroy(t);
+}
+
 static void test_verdict_str(void **state)
 {
 	enum sgw_x509_verdict v, w;
@@ -850,6 +911,7 @@ int main(void)
 		cmocka_unit_test(test_verify_cn_truncated),
 		cmocka_unit_test(test_verify_malformed),
 		cmocka_unit_test(test_verify_threads),
+		cmocka_unit_test(test_root_keycertsign_only),
 		cmocka_unit_test(test_verdict_str),
 	};
 

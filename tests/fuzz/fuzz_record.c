@@ -70,45 +70,84 @@ static void swap(const struct sgw_tls_keys *k, struct sgw_tls_keys *c)
 	c->tx = k->rx;
 }
 
-/* 1.3: the harness acts as the client and mirrors a KeyUpdate it sent. */
-static void client_key_update(struct sgw_record **cli, struct sgw_tls_keys *ck)
+/* The harness's client: a record layer for 1.2 (sgw_record_seal covers
+ * every type 1.2 can carry) and a bare AEAD for 1.3, so that the inner
+ * plaintext, padding and type are entirely the fuzzer's. */
+struct client {
+	struct sgw_tls_keys k;
+	struct sgw_record *rec12;
+	struct sgw_aead *aead13;
+	uint64_t seq13;
+};
+
+static void client_init(struct client *c, const struct sgw_tls_keys *srv,
+			enum mode m)
 {
-	if (sgw_tls13_update_secret(ck->hash, ck->tx.secret, 32) != 0 ||
-	    sgw_tls13_traffic_keys(ck->hash, ck->tx.secret, 32, ck->tx.key, 16,
-				   ck->tx.iv) != 0)
+	swap(srv, &c->k);
+	c->rec12 = NULL;
+	c->aead13 = NULL;
+	c->seq13 = 0;
+	if (m == MODE_INNER12)
+		c->rec12 = sgw_record_create(SGW_AEAD_BACKEND_EVP, &c->k);
+	if (m == MODE_INNER13)
+		c->aead13 = sgw_aead_create(SGW_AEAD_BACKEND_EVP, c->k.alg,
+					    c->k.tx.key, 16);
+}
+
+static void client_fini(struct client *c)
+{
+	sgw_record_destroy(c->rec12);
+	sgw_aead_destroy(c->aead13);
+}
+
+/* RFC 8446 4.6.3: the server accepted our KeyUpdate; move on too. */
+static void client_key_update(struct client *c)
+{
+	struct sgw_tls_dir_keys *d = &c->k.tx;
+
+	if (c->aead13 == NULL)
+		return;
+	if (sgw_tls13_update_secret(c->k.hash, d->secret, 32) != 0 ||
+	    sgw_tls13_traffic_keys(c->k.hash, d->secret, 32, d->key, 16,
+				   d->iv) != 0)
 		__builtin_trap();
-	ck->tx.seq = 0;
-	sgw_record_destroy(*cli);
-	*cli = sgw_record_create(SGW_AEAD_BACKEND_EVP, ck);
+	sgw_aead_destroy(c->aead13);
+	c->aead13 = sgw_aead_create(SGW_AEAD_BACKEND_EVP, c->k.alg, d->key, 16);
+	c->seq13 = 0;
 }
 
-/* Seal a crafted plaintext from the client; returns the record length. */
-static size_t seal_piece(struct sgw_record *cli, enum mode m,
-			 const uint8_t *p, size_t n)
+/* RFC 8446 5.2/5.3 by hand: the piece is the whole TLSInnerPlaintext. */
+static size_t seal13(struct client *c, const uint8_t *p, size_t n)
 {
-	uint8_t type = SGW_TLS_CT_APPLICATION_DATA;
+	uint8_t nonce[SGW_AEAD_IV_LEN];
 
-	if (cli == NULL || n == 0)
+	if (c->aead13 == NULL || n > SGW_TLS_MAX_PLAINTEXT + 1)
 		return 0;
-	if (m == MODE_INNER12) {
-		type = p[0];
-		p++;
-		n--;
-	}
-	if (n > SGW_TLS_MAX_PLAINTEXT)
-		n = SGW_TLS_MAX_PLAINTEXT;
-	memcpy(rec + sgw_record_headroom(cli), p, n);
-	if (m == MODE_INNER13) {
-		/* The last byte of the piece is the inner type: seal all but
-		 * it with that type, so padding and types are fuzzed. */
-		type = p[n - 1];
-		n--;
-	}
-	return sgw_record_seal(cli, type, rec, n);
+	rec[0] = SGW_TLS_CT_APPLICATION_DATA;
+	rec[1] = 3;
+	rec[2] = 3;
+	rec[3] = (uint8_t)((n + 16) >> 8);
+	rec[4] = (uint8_t)(n + 16);
+	memcpy(rec + 5, p, n);
+	memcpy(nonce, c->k.tx.iv, sizeof(nonce));
+	for (unsigned i = 0; i < 8; i++)
+		nonce[11 - i] ^= (uint8_t)(c->seq13 >> (8 * i));
+	if (sgw_aead_seal(c->aead13, nonce, rec, 5, rec + 5, n, rec + 5 + n) != 0)
+		return 0;
+	c->seq13++;
+	return 5 + n + 16;
 }
 
-static void open_one(struct sgw_record *srv, struct sgw_record **cli,
-		     struct sgw_tls_keys *ck, size_t n)
+/* 1.2: first byte is the content type, the rest the content. */
+static size_t seal12(struct client *c, const uint8_t *p, size_t n)
+{
+	if (c->rec12 == NULL || n == 0 || n - 1 > SGW_TLS_MAX_PLAINTEXT)
+		return 0;
+	memcpy(rec + sgw_record_headroom(c->rec12), p + 1, n - 1);
+	return sgw_record_seal(c->rec12, p[0], rec, n - 1);
+}
+
+static void open_one(struct sgw_record *srv, struct client *c, size_t n)
 {
 	uint8_t *plain = NULL, alert = 0;
 	size_t plain_len = 0;
@@ -119,8 +158,8 @@ static void open_one(struct sgw_record *srv, struct sgw_record **cli,
 		__builtin_trap();
 	if (st == SGW_REC_OK && (plain < rec || plain + plain_len > rec + n))
 		__builtin_trap();
-	if (st == SGW_REC_KEY_UPDATE && *cli != NULL)
-		client_key_update(cli, ck);
+	if (st == SGW_REC_KEY_UPDATE)
+		client_key_update(c);
 	if (sgw_record_tx_key_update_pending(srv))
 		(void)sgw_record_seal_key_update(srv, out, sizeof(out));
 	if (st != SGW_REC_OK)
@@ -141,8 +180,9 @@ static size_t raw_piece(const uint8_t *p, size_t n)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct sgw_tls_keys k, ck;
-	struct sgw_record *srv, *cli = NULL;
+	struct sgw_tls_keys k;
+	struct sgw_record *srv;
+	struct client c;
 	enum mode m;
 
 	if (size < 1)
@@ -154,11 +194,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	keys_for(&k, m == MODE_RAW12 || m == MODE_INNER12 ?
 		 SGW_TLS_VERSION_1_2 : SGW_TLS_VERSION_1_3);
 	srv = sgw_record_create(SGW_AEAD_BACKEND_EVP, &k);
-	swap(&k, &ck);
-	if (m == MODE_INNER12 || m == MODE_INNER13)
-		cli = sgw_record_create(SGW_AEAD_BACKEND_EVP, &ck);
+	client_init(&c, &k, m);
 	for (unsigned i = 0; i < MAX_PIECES && size >= 2 && srv != NULL; i++) {
-		size_t n = (size_t)data[0] << 8 | data[1], len;
+		size_t n = (size_t)data[0] << 8 | data[1], len = 0;
 
 		data += 2;
 		size -= 2;
@@ -166,14 +204,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			n = size;
 		if (m == MODE_RAW12 || m == MODE_RAW13)
 			len = raw_piece(data, n);
+		else if (m == MODE_INNER12)
+			len = seal12(&c, data, n);
 		else
-			len = seal_piece(cli, m, data, n);
+			len = seal13(&c, data, n);
 		if (len != 0)
-			open_one(srv, &cli, &ck, len);
+			open_one(srv, &c, len);
 		data += n;
 		size -= n;
 	}
 	sgw_record_destroy(srv);
-	sgw_record_destroy(cli);
+	client_fini(&c);
 	return 0;
 }

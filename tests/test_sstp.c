@@ -652,16 +652,19 @@ static void test_gating(void **state)
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
 		sgw_sstp_init(&f.s, T0, 3, nonce);
 		for (const char *p = cases[i].steps; *p != '\0'; p++) {
+			enum sgw_sstp_event ev;
+
 			if (*p == 'R')
-				(void)sgw_sstp_input(&f.s, P_CONNECT_REQ.b, 14, T0, &f.out);
+				ev = sgw_sstp_input(&f.s, P_CONNECT_REQ.b, 14, T0, &f.out);
 			else if (*p == 'C')
-				(void)sgw_sstp_input(&f.s, p_connected.b, 112, T0, &f.out);
+				ev = sgw_sstp_input(&f.s, p_connected.b, 112, T0, &f.out);
 			else if (*p == 'V')
-				(void)sgw_sstp_binding_verified(&f.s, true, T0, &f.out);
+				ev = sgw_sstp_binding_verified(&f.s, true, T0, &f.out);
 			else if (*p == 'A')
-				(void)sgw_sstp_abort(&f.s, ATTRIB_STATUS_NO_ERROR, T0, &f.out);
+				ev = sgw_sstp_abort(&f.s, ATTRIB_STATUS_NO_ERROR, T0, &f.out);
 			else
-				(void)sgw_sstp_disconnect(&f.s, T0, &f.out);
+				ev = sgw_sstp_disconnect(&f.s, T0, &f.out);
+			assert_true(ev != SGW_SSTP_EV_CLOSE);
 		}
 		for (size_t k = 0; k < ARRAY_SIZE(protos); k++)
 			if (sgw_sstp_ppp_allowed(&f.s, protos[k]) != cases[i].want[k])
@@ -675,11 +678,11 @@ static void test_stats_and_end_status(void **state)
 
 	(void)state;
 	sgw_sstp_init(&f.s, T0, 3, nonce);
-	(void)sgw_sstp_tick(&f.s, T0 + 60000, &f.out);
+	assert_int_equal(sgw_sstp_tick(&f.s, T0 + 60000, &f.out), SGW_SSTP_EV_ABORTED);
 	assert_int_equal(f.s.stats.negotiation_timeouts, 1);
 	assert_int_equal(f.s.stats.aborts_sent[ATTRIB_STATUS_NEGOTIATION_TIMEOUT], 1);
 	assert_int_equal(sgw_sstp_deadline(&f.s), T0 + 63000);
-	(void)sgw_sstp_tick(&f.s, T0 + 63000, &f.out);
+	assert_int_equal(sgw_sstp_tick(&f.s, T0 + 63000, &f.out), SGW_SSTP_EV_CLOSE);
 	assert_int_equal(f.s.stats.abort_timeouts, 1);
 	assert_true(sgw_sstp_deadline(&f.s) == UINT64_MAX);
 

@@ -378,6 +378,54 @@ static size_t seal12(struct sgw_record *r, uint8_t type, uint8_t *rec,
 	return REC_HDR + TLS12_NONCE + plain_len + TAG;
 }
 
+/* RFC 7905 2: TLS 1.2 ChaCha20-Poly1305 has no explicit nonce; the nonce is
+ * the 12-byte iv XOR seq as in 1.3, the AAD is the 1.2 one. */
+static enum sgw_record_status open12c(struct sgw_record *r, uint8_t *rec,
+				      size_t len, struct rec_out *o)
+{
+	uint8_t nonce[SGW_AEAD_IV_LEN], aad[16];
+	uint8_t *body = rec + REC_HDR;
+	size_t plain_len;
+
+	if (rec[0] == SGW_TLS_CT_CHANGE_CIPHER_SPEC || len < TAG)
+		return SGW_REC_BAD_RECORD;
+	plain_len = len - TAG;
+	if (plain_len > SGW_TLS_MAX_PLAINTEXT)
+		return SGW_REC_OVERFLOW;
+	if (seq_exhausted(&r->rx))
+		return SGW_REC_BAD_RECORD;
+	nonce13(nonce, r->rx.iv, r->rx.seq);
+	aad12(aad, r->rx.seq, rec[0], plain_len);
+	if (!sgw_aead_open(r->rx.aead, nonce, aad, TLS12_AAD, body, plain_len,
+			   body + plain_len))
+		return SGW_REC_BAD_MAC;
+	r->rx.seq++;
+	return inner12(rec[0], body, plain_len, o);
+}
+
+static size_t seal12c(struct sgw_record *r, uint8_t type, uint8_t *rec,
+		      size_t plain_len)
+{
+	uint8_t nonce[SGW_AEAD_IV_LEN], aad[16];
+	uint8_t *body = rec + REC_HDR;
+
+	put_hdr(rec, type, plain_len + TAG);
+	nonce13(nonce, r->tx.iv, r->tx.seq);
+	aad12(aad, r->tx.seq, type, plain_len);
+	if (sgw_aead_seal(r->tx.aead, nonce, aad, TLS12_AAD, body, plain_len,
+			  body + plain_len) != 0)
+		return 0;
+	r->tx.seq++;
+	return REC_HDR + plain_len + TAG;
+}
+
+static const struct rec_ops ops12_chacha = {
+	.open = open12c,
+	.seal = seal12c,
+	.headroom = REC_HDR,
+	.tailroom = TAG,
+};
+
 static const struct rec_ops ops12 = {
 	.open = open12,
 	.seal = seal12,
@@ -405,15 +453,24 @@ static bool suite13_ok(const struct sgw_tls_keys *k)
 	       k->tx.secret_len == hl;
 }
 
-/* TLS 1.2 here is AES-GCM only (RFC 5288): ChaCha20-Poly1305 in 1.2
- * (RFC 7905) has a 12-byte implicit nonce this interface does not carry. */
 static bool keys_ok(const struct sgw_tls_keys *k)
 {
 	if (sgw_aead_key_len(k->alg) == 0)
 		return false;
 	if (k->version == SGW_TLS_VERSION_1_2)
-		return k->alg != SGW_AEAD_CHACHA20_POLY1305;
+		return true;
 	return k->version == SGW_TLS_VERSION_1_3 && suite13_ok(k);
+}
+
+/* TLS 1.2 GCM (RFC 5288), TLS 1.2 ChaCha20-Poly1305 (RFC 7905: the full
+ * 12-byte iv in iv[], as crypto/tls.c exports it), TLS 1.3. */
+static const struct rec_ops *ops_for(const struct sgw_tls_keys *k)
+{
+	if (k->version == SGW_TLS_VERSION_1_3)
+		return &ops13;
+	if (k->alg == SGW_AEAD_CHACHA20_POLY1305)
+		return &ops12_chacha;
+	return &ops12;
 }
 
 static int dir_init(struct rec_dir *d, enum sgw_aead_backend b,
@@ -438,7 +495,7 @@ struct sgw_record *sgw_record_create(enum sgw_aead_backend b,
 	r = calloc(1, sizeof(*r));
 	if (r == NULL)
 		return NULL;
-	r->ops = keys->version == SGW_TLS_VERSION_1_2 ? &ops12 : &ops13;
+	r->ops = ops_for(keys);
 	r->version = keys->version;
 	r->alg = keys->alg;
 	r->hash = keys->hash;

@@ -54,7 +54,8 @@ enum sgw_tls_alert {
 /* One direction's keys, as exported after the handshake. */
 struct sgw_tls_dir_keys {
 	uint8_t key[SGW_AEAD_MAX_KEY_LEN];
-	/* TLS 1.3: the 12-byte static iv. TLS 1.2: the 4-byte salt in iv[0..3]. */
+	/* TLS 1.3: the 12-byte static iv. TLS 1.2: the 4-byte salt in iv[0..3]
+	 * (GCM), or the 12-byte iv for ChaCha20-Poly1305 (RFC 7905). */
 	uint8_t iv[SGW_AEAD_IV_LEN];
 	/* TLS 1.3 only: the traffic secret, kept for KeyUpdate. */
 	uint8_t secret[SGW_TLS_MAX_SECRET_LEN];

@@ -234,7 +234,11 @@ uint32_t sgw_ppp_input(struct sgw_ppp *p, const uint8_t *frame, size_t len,
 		frame += 2;
 		len -= 2;
 	}
-	if (len < 2) {
+	if (len > SGW_PPP_MAX_MRU + 2) {
+		/* Protocol + more than the largest MRU: more than one SSTP
+		 * data packet can carry. */
+		p->stats.drop_too_long++;
+	} else if (len < 2) {
 		p->stats.drop_short++;
 	} else if (frame[0] & 1) {
 		/* RFC 1661 2: a protocol's first octet is even. */

@@ -132,6 +132,7 @@ struct sgw_ppp_stats {
 	uint64_t rx_frames;
 	uint64_t tx_frames;
 	uint64_t drop_short;           /* no room for a protocol field */
+	uint64_t drop_too_long;        /* longer than SGW_PPP_MAX_MRU + protocol */
 	uint64_t drop_compressed_proto;/* 1-byte protocol: PFC was not negotiated */
 	uint64_t drop_not_open;        /* LCP/EAP/IPCP packet in the wrong phase */
 	uint64_t drop_ncp_before_auth; /* IPCP before authentication (RFC 1661 3.5) */

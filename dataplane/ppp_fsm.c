@@ -542,7 +542,9 @@ void sgw_ppp_fsm_input(struct sgw_ppp_fsm *f, const uint8_t *pkt, size_t len)
 	if (len < PPP_CP_HDR_LEN)
 		goto drop;
 	plen = get16(pkt + 2);
-	if (plen < PPP_CP_HDR_LEN || plen > len)
+	/* No packet is longer than the largest MRU (one SSTP packet): this
+	 * also bounds the reply buffers of struct judged. */
+	if (plen < PPP_CP_HDR_LEN || plen > len || plen > SGW_PPP_MAX_MRU)
 		goto drop;
 	rx.code = pkt[0];
 	rx.id = pkt[1];

@@ -253,6 +253,8 @@ static void check_binding(struct sgw_session *s)
 	enum sgw_binding_verdict v;
 	struct sgw_sstp_out out;
 
+	if (msg != NULL && !s->auth_ok)
+		s->info.call_connected_early = true;
 	if (msg == NULL || !s->auth_ok || s->bind == NULL)
 		return;
 	v = sgw_binding_verify(s->bind, msg, &layout);

@@ -851,6 +851,28 @@ static void test_junk(void **state)
 	}
 }
 
+/* Frames and packets longer than any MRU never reach the reply buffers. */
+static void test_too_long(void **state)
+{
+	static uint8_t big[SGW_PPP_MAX_MRU + PPP_HDR_LEN + 1];
+
+	(void)state;
+	lcp_open();
+	memset(big, 0x2a, sizeof(big));   /* options: type 42, length 42 */
+	memcpy(big, "\xff\x03\xc0\x21\x01\x09", 6);
+	big[6] = (uint8_t)((sizeof(big) - 4) >> 8);
+	big[7] = (uint8_t)(sizeof(big) - 4);
+	H.n = 0;
+	H.ev = sgw_ppp_input(H.p, big, sizeof(big), H.now, &H.ip);
+	assert_int_equal(sgw_ppp_stats(H.p)->drop_too_long, 1);
+	/* The largest legal frame: 97 options, more than SGW_PPP_MAX_OPTIONS. */
+	big[6] = (uint8_t)(SGW_PPP_MAX_MRU >> 8);
+	big[7] = (uint8_t)SGW_PPP_MAX_MRU;
+	H.ev = sgw_ppp_input(H.p, big, sizeof(big) - 1, H.now, &H.ip);
+	assert_int_equal(sgw_ppp_stats(H.p)->lcp.bad_packet, 1);
+	assert_int_equal(H.n, 0);
+}
+
 static void test_close_and_destroy(void **state)
 {
 	(void)state;
@@ -913,6 +935,7 @@ int main(void)
 		T(test_ipcp_rejects_our_address),
 		T(test_ipv4),
 		T(test_junk),
+		T(test_too_long),
 		T(test_close_and_destroy),
 		T(test_create_bad_config),
 	};

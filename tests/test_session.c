@@ -305,6 +305,14 @@ static void run_good(const struct good_case *g, unsigned num)
 	assert_string_equal(info->cn, g->cert == C_GOOD ? "client1@contoso.com" : "bob@contoso.com");
 	assert_memory_equal(info->thumbprint, W.client[g->cert].thumbprint, 20);
 	assert_int_equal(info->root_id, W.root_id);
+	assert_int_equal(info->call_connected_early, g->early_cc);
+	assert_int_equal(tclient_eap_tls_version(c), g->eap_max ? g->eap_max : 0x0303);
+	if (g->eap_frag != 0) {
+		/* Our flights went in fragments, each but the last acked
+		 * by the server (sent also counts unfragmented messages). */
+		assert_true(tclient_eap_frags_sent(c) > 2);
+		assert_true(tclient_eap_frags_acked(c) >= 1);
+	}
 
 	/* IPv4 client -> VNet, twice, and VNet -> client. */
 	for (uint8_t i = 0; i < 2; i++) {
@@ -549,6 +557,35 @@ static void test_garbage(void **state)
 	tclient_destroy(c);
 }
 
+/* HTTP that is not the SSTP request gets its status and the call ends. */
+static void test_http_refused(void **state)
+{
+	static const struct { const char *req; int status; const char *detail; } h[] = {
+		/* 1 */ { "GET / HTTP/1.1\r\nHost: x\r\n\r\n", 405, "405" },
+		/* 2 */ { "SSTP_DUPLEX_POST /nope/ HTTP/1.1\r\nHost: x\r\n\r\n", 404, "404" },
+		/* 3 */ { "BREW /pot HTTP/1.1\r\nHost: x\r\n\r\n", 501, "501" },
+		/* 4 */ { "SSTP_DUPLEX_POST\n\n", 400, "400" },
+	};
+	char want[32];
+
+	(void)state;
+	for (unsigned i = 0; i < sizeof(h) / sizeof(h[0]); i++) {
+		struct tclient_cfg cfg = { .http_request = h[i].req };
+		struct tclient *c = client(C_GOOD, cfg);
+		struct sgw_session *s = sgw_session_create(&W.env, 0);
+
+		pump(s, c, 0);
+		snprintf(want, sizeof(want), "HTTP: got %d", h[i].status);
+		if (strstr(tclient_error(c), want) == NULL)
+			fail_msg("case %u: client says \"%s\", want \"%s\"", i + 1,
+				 tclient_error(c), want);
+		assert_int_equal(sgw_session_info(s)->end, SGW_END_HTTP_REFUSED);
+		assert_int_equal(sgw_session_phase(s), SGW_SESSION_CLOSED);
+		sgw_session_destroy(s);
+		tclient_destroy(c);
+	}
+}
+
 /* TLS 1.2 renegotiation is refused with a no_renegotiation warning
  * (RFC 5246 7.2.2). OpenSSL's client takes that as fatal and ends the call
  * with an alert: the session must then end cleanly, and nothing of the
@@ -583,6 +620,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_negotiation_timeout, pool_up, pool_down),
 		cmocka_unit_test_setup_teardown(test_handshake_timeout, pool_up, pool_down),
 		cmocka_unit_test_setup_teardown(test_garbage, pool_up, pool_down),
+		cmocka_unit_test_setup_teardown(test_http_refused, pool_up, pool_down),
 		cmocka_unit_test_setup_teardown(test_renegotiation, pool_up, pool_down),
 	};
 

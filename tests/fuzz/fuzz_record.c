@@ -8,6 +8,7 @@
  *     its type and padding; 1.2: type byte + content) sealed here with the
  *     client's keys, so the parsers behind the MAC are reached too. A
  *     KeyUpdate the server accepts is mirrored on the client side.
+ * Bit 7 of the mode byte selects TLS 1.2 ChaCha20-Poly1305 (RFC 7905).
  * Must never crash, leak or hang, whatever the status codes say.
  */
 #include <stddef.h>
@@ -34,11 +35,12 @@ static uint8_t out[BUF];
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static void keys_for(struct sgw_tls_keys *k, enum sgw_tls_version v)
+static void keys_for(struct sgw_tls_keys *k, enum sgw_tls_version v,
+		     enum sgw_aead_alg alg)
 {
 	memset(k, 0, sizeof(*k));
 	k->version = v;
-	k->alg = SGW_AEAD_AES_128_GCM;
+	k->alg = alg;
 	k->hash = SGW_TLS_HASH_SHA256;
 	for (unsigned i = 0; i < 32; i++) {
 		k->rx.secret[i] = (uint8_t)(0x10 + i);
@@ -53,10 +55,11 @@ static void keys_for(struct sgw_tls_keys *k, enum sgw_tls_version v)
 					   16, k->tx.iv) != 0)
 			__builtin_trap();
 	} else {
-		memcpy(k->rx.key, k->rx.secret, 16);
-		memcpy(k->tx.key, k->tx.secret, 16);
-		memcpy(k->rx.iv, "salt", 4);
-		memcpy(k->tx.iv, "SALT", 4);
+		/* GCM uses iv[0..3] as salt, RFC 7905 ChaCha all 12 bytes */
+		memcpy(k->rx.key, k->rx.secret, 32);
+		memcpy(k->tx.key, k->tx.secret, 32);
+		memcpy(k->rx.iv, "salt-and-ivs", 12);
+		memcpy(k->tx.iv, "SALT-AND-IVS", 12);
 		k->rx.seq = 1;
 		k->tx.seq = 1;
 	}
@@ -183,16 +186,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct sgw_tls_keys k;
 	struct sgw_record *srv;
 	struct client c;
+	enum sgw_aead_alg alg;
 	enum mode m;
 
 	if (size < 1)
 		return 0;
 	m = (enum mode)(data[0] % MODE_COUNT);
+	/* bit 7 picks TLS 1.2 ChaCha20-Poly1305 (RFC 7905) over AES-GCM */
+	alg = (data[0] & 0x80) && (m == MODE_RAW12 || m == MODE_INNER12) ?
+	      SGW_AEAD_CHACHA20_POLY1305 : SGW_AEAD_AES_128_GCM;
 	data++;
 	size--;
 	(void)sgw_record_length(data, size);
 	keys_for(&k, m == MODE_RAW12 || m == MODE_INNER12 ?
-		 SGW_TLS_VERSION_1_2 : SGW_TLS_VERSION_1_3);
+		 SGW_TLS_VERSION_1_2 : SGW_TLS_VERSION_1_3, alg);
 	srv = sgw_record_create(SGW_AEAD_BACKEND_EVP, &k);
 	client_init(&c, &k, m);
 	for (unsigned i = 0; i < MAX_PIECES && size >= 2 && srv != NULL; i++) {

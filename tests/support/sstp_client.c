@@ -720,12 +720,13 @@ static int eap_tls(struct tclient *c, uint8_t id, const uint8_t *d, size_t len)
 		return fail(c, "EAP-TLS: cannot set up the TLS client (certificate or key files?)");
 	if (eaptls_peer_input(c->eap, d, len, out, sizeof(out) - 8, &n) != EAPTLS_PEER_SEND)
 		return fail(c, "%s", eaptls_peer_error(c->eap));
-	if (eap_respond(c, id, EAP_TLS, out, n) != 0)
-		return -1;
+	/* Early: CALL_CONNECTED goes out before the Response that lets the
+	 * server finish EAP, so the server must keep it and verify it later. */
 	if ((c->cfg.faults & TCLIENT_FAULT_CALL_CONNECTED_EARLY) &&
-	    eaptls_peer_handshake_done(c->eap))
-		return send_call_connected(c);
-	return 0;
+	    eaptls_peer_handshake_done(c->eap) && !c->cc_sent &&
+	    send_call_connected(c) != 0)
+		return -1;
+	return eap_respond(c, id, EAP_TLS, out, n);
 }
 
 static int eap_request(struct tclient *c, const uint8_t *p, size_t len)
@@ -1214,6 +1215,9 @@ static int tls_up(struct tclient *c)
 
 	c->tls_version = (uint16_t)SSL_version(c->ssl);
 	c->state = TCLIENT_HTTP;
+	if (c->cfg.http_request != NULL)
+		return tls_write(c, (const uint8_t *)c->cfg.http_request,
+				 strlen(c->cfg.http_request));
 	n = snprintf(req, sizeof(req), http_request,
 		     c->cfg.host != NULL ? c->cfg.host : "sstpgw.test");
 	if (n < 0 || (size_t)n >= sizeof(req))

@@ -64,6 +64,7 @@ struct tclient_cfg {
 	const char *eap_ca_file;          /* verify the EAP-TLS server (NULL: do not) */
 	const char *host;                 /* HTTP Host (NULL: "sstpgw.test") */
 	const char *sni;                  /* send this SNI (NULL: none, like sstpc without --tls-ext) */
+	const char *http_request;         /* send this instead of the SSTP_DUPLEX_POST request */
 };
 
 struct tclient;

@@ -358,6 +358,15 @@ static const struct step s25[] = { /* Reject naming an option we never sent */
 	{ RX, PPP_CONF_REJ, ID_REQ, "0302", S(REQ_SENT), NONE },
 	{ RX, PPP_CONF_REJ, ID_REQ, "01041234", S(REQ_SENT), PPP_CONF_REQ }, END };
 
+static const struct step s26[] = { /* Ack-Sent RCN restarts the counter */
+	UP_OPEN,
+	{ RX, PPP_CONF_REQ, 1, "0104abcd", S(ACK_SENT), PPP_CONF_ACK },
+	{ TICK, 3000, 0, NULL, S(ACK_SENT), PPP_CONF_REQ },
+	{ RX, PPP_CONF_NAK, ID_REQ, "01040001", S(ACK_SENT), PPP_CONF_REQ },
+	{ TICK, 3000, 0, NULL, S(ACK_SENT), PPP_CONF_REQ },
+	{ TICK, 3000, 0, NULL, S(ACK_SENT), PPP_CONF_REQ },
+	{ TICK, 3000, 0, NULL, S(STOPPED), NONE }, END };
+
 static const struct fsm_case cases[] = {
 	{ "1 open before up", s1, 0, 0, 1, 0 },
 	{ "2 RCA then RCR+", s2, 1, 0, 0, 0 },
@@ -384,6 +393,7 @@ static const struct fsm_case cases[] = {
 	{ "23 illegal events", s23, 0, 0, 0, 0 },
 	{ "24 RTA in Opened", s24, 1, 1, 0, 0 },
 	{ "25 bad reject", s25, 0, 0, 0, 0 },
+	{ "26 irc on RCN in Ack-Sent", s26, 0, 0, 0, 1 },
 };
 
 static void test_cases(void **state)

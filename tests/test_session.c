@@ -254,11 +254,14 @@ struct good_case {
 	enum cert_id cert;
 	size_t eap_frag;
 	uint16_t mru;
+	enum sgw_aead_backend aead;
 };
 
 static const struct good_case good[] = {
-	/*  1 */ { 0x0304, 0, 0, 2, true, false, false, false, false, C_GOOD, 0, 0 },
-	/*  2 */ { 0x0303, 0, 0x0304, 1, false, false, false, false, false, C_GOOD, 0, 0 },
+	/*  1 */ { 0x0304, 0, 0, 2, true, false, false, false, false, C_GOOD, 0, 0,
+		   SGW_AEAD_BACKEND_IPSEC_MB },
+	/*  2 */ { 0x0303, 0, 0x0304, 1, false, false, false, false, false, C_GOOD, 0, 0,
+		   SGW_AEAD_BACKEND_IPSEC_MB },
 	/*  3 */ { 0x0304, 0x0304, 0x0304, 2, false, true, false, true, false, C_GOOD, 300, 600 },
 	/*  4 */ { 0x0303, 0x0303, 0x0303, 1, true, true, true, false, false, C_GOOD, 200, 576 },
 	/*  5 */ { 0x0304, 0, 0, 2, false, false, true, false, true, C_VIA_INTERMEDIATE, 0, 0 },
@@ -281,6 +284,9 @@ static void run_good(const struct good_case *g, unsigned num)
 	uint32_t addr;
 
 	env.tls = g->rsa ? W.tls_rsa : W.tls;
+	env.aead = g->aead;
+	if (!sgw_aead_backend_available(g->aead, SGW_AEAD_AES_128_GCM))
+		env.aead = SGW_AEAD_BACKEND_EVP; /* a build without intel-ipsec-mb */
 	s = sgw_session_create(&env, 1000);
 	assert_non_null(s);
 	pump(s, c, 1000);

@@ -616,42 +616,6 @@ static int export13(struct sgw_tls_conn *c, struct sgw_tls_keys *k)
 	return 0;
 }
 
-/* RFC 7905 2: TLS 1.2 ChaCha20-Poly1305 has no explicit nonce; its
- * fixed_iv_length is 12, so the key block holds two keys and two 12-byte
- * ivs (sgw_tls12_key_block() cuts 4-byte GCM salts). nonce = iv XOR seq. */
-static int chacha12_key_block(struct sgw_tls_keys *k, const uint8_t *master,
-			      size_t mlen, const uint8_t cr[32], const uint8_t sr[32])
-{
-	static const char label[] = "key expansion";
-	uint8_t seed[sizeof(label) - 1 + 64], block[2 * 32 + 2 * SGW_AEAD_IV_LEN];
-	EVP_KDF *kdf = EVP_KDF_fetch(NULL, "TLS1-PRF", NULL);
-	EVP_KDF_CTX *kctx = kdf != NULL ? EVP_KDF_CTX_new(kdf) : NULL;
-	OSSL_PARAM params[4];
-	int rc = -EINVAL;
-
-	memcpy(seed, label, sizeof(label) - 1);
-	memcpy(seed + sizeof(label) - 1, sr, 32);
-	memcpy(seed + sizeof(label) - 1 + 32, cr, 32);
-	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST,
-						     (char *)"SHA256", 0);
-	params[1] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SECRET,
-						      (void *)master, mlen);
-	params[2] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SEED,
-						      seed, sizeof(seed));
-	params[3] = OSSL_PARAM_construct_end();
-	if (kctx != NULL && EVP_KDF_derive(kctx, block, sizeof(block), params) == 1) {
-		memcpy(k->rx.key, block, 32);
-		memcpy(k->tx.key, block + 32, 32);
-		memcpy(k->rx.iv, block + 64, SGW_AEAD_IV_LEN);
-		memcpy(k->tx.iv, block + 64 + SGW_AEAD_IV_LEN, SGW_AEAD_IV_LEN);
-		rc = 0;
-	}
-	OPENSSL_cleanse(block, sizeof(block));
-	EVP_KDF_CTX_free(kctx);
-	EVP_KDF_free(kdf);
-	return rc;
-}
-
 /* RFC 5246 6.3 with RFC 5288: the key block from the master secret. The
  * Finished records used sequence 0, so application data starts at 1. */
 static int export12(struct sgw_tls_conn *c, struct sgw_tls_keys *k)
@@ -665,12 +629,12 @@ static int export12(struct sgw_tls_conn *c, struct sgw_tls_keys *k)
 	if (mlen == 0 || SSL_get_client_random(c->ssl, cr, 32) != 32 ||
 	    SSL_get_server_random(c->ssl, sr, 32) != 32)
 		goto out;
-	if (k->alg == SGW_AEAD_CHACHA20_POLY1305)
-		rc = chacha12_key_block(k, master, mlen, cr, sr);
-	else
-		rc = sgw_tls12_key_block(k->hash, master, mlen, cr, sr,
-					 sgw_aead_key_len(k->alg), k->rx.key,
-					 k->tx.key, k->rx.iv, k->tx.iv);
+	/* RFC 7905 2: ChaCha20-Poly1305 has a 12-byte fixed iv and no
+	 * explicit nonce; AES-GCM a 4-byte salt (RFC 5288 3). */
+	rc = sgw_tls12_key_block(k->hash, master, mlen, cr, sr,
+				 sgw_aead_key_len(k->alg),
+				 k->alg == SGW_AEAD_CHACHA20_POLY1305 ? SGW_AEAD_IV_LEN : 4,
+				 k->rx.key, k->tx.key, k->rx.iv, k->tx.iv);
 	k->rx.seq = 1;
 	k->tx.seq = 1;
 out:

@@ -28,7 +28,7 @@ enum {
 	TLS12_RANDOM_LEN = 32,
 	/* RFC 5288 3: two keys of at most 32 bytes and two 4-byte salts. */
 	TLS12_SALT_LEN = 4,
-	TLS12_KEY_BLOCK_MAX = 2 * 32 + 2 * TLS12_SALT_LEN,
+	TLS12_KEY_BLOCK_MAX = 2 * 32 + 2 * SGW_AEAD_IV_LEN,
 };
 
 static const char *const digest_names[] = {
@@ -193,9 +193,9 @@ int sgw_tls12_key_block(enum sgw_tls_hash h,
 			const uint8_t *master, size_t master_len,
 			const uint8_t client_random[32],
 			const uint8_t server_random[32],
-			size_t key_len,
+			size_t key_len, size_t iv_len,
 			uint8_t *client_key, uint8_t *server_key,
-			uint8_t client_salt[4], uint8_t server_salt[4])
+			uint8_t *client_iv, uint8_t *server_iv)
 {
 	uint8_t seed[TLS12_LABEL_LEN + 2 * TLS12_RANDOM_LEN];
 	uint8_t block[TLS12_KEY_BLOCK_MAX];
@@ -203,8 +203,10 @@ int sgw_tls12_key_block(enum sgw_tls_hash h,
 
 	if (!hash_valid(h) || master == NULL || master_len == 0 ||
 	    client_random == NULL || server_random == NULL ||
-	    (key_len != 16 && key_len != 32) || client_key == NULL ||
-	    server_key == NULL || client_salt == NULL || server_salt == NULL)
+	    (key_len != 16 && key_len != 32) ||
+	    (iv_len != TLS12_SALT_LEN && iv_len != SGW_AEAD_IV_LEN) ||
+	    client_key == NULL || server_key == NULL || client_iv == NULL ||
+	    server_iv == NULL)
 		return -EINVAL;
 	/* RFC 5246 6.3: the key block's seed is server_random first. */
 	memcpy(seed, "key expansion", TLS12_LABEL_LEN);
@@ -212,15 +214,14 @@ int sgw_tls12_key_block(enum sgw_tls_hash h,
 	memcpy(seed + TLS12_LABEL_LEN + TLS12_RANDOM_LEN, client_random,
 	       TLS12_RANDOM_LEN);
 	rc = tls12_prf(h, master, master_len, seed, sizeof(seed), block,
-		       2 * key_len + 2 * TLS12_SALT_LEN);
+		       2 * key_len + 2 * iv_len);
 	if (rc != 0)
 		goto out;
-	/* AEAD suites have no MAC keys (RFC 5288 3): keys, then salts. */
+	/* AEAD suites have no MAC keys (RFC 5288 3): keys, then ivs. */
 	memcpy(client_key, block, key_len);
 	memcpy(server_key, block + key_len, key_len);
-	memcpy(client_salt, block + 2 * key_len, TLS12_SALT_LEN);
-	memcpy(server_salt, block + 2 * key_len + TLS12_SALT_LEN,
-	       TLS12_SALT_LEN);
+	memcpy(client_iv, block + 2 * key_len, iv_len);
+	memcpy(server_iv, block + 2 * key_len + iv_len, iv_len);
 out:
 	OPENSSL_cleanse(block, sizeof(block));
 	return rc;

@@ -42,18 +42,20 @@ int sgw_tls13_traffic_keys(enum sgw_tls_hash h,
 __attribute__((warn_unused_result))
 int sgw_tls13_update_secret(enum sgw_tls_hash h, uint8_t *secret, size_t secret_len);
 
-/* RFC 5246 6.3 with the AEAD suites of RFC 5288 (no MAC keys):
+/* RFC 5246 6.3 with the AEAD suites (no MAC keys):
  * key_block = PRF(master, "key expansion", server_random || client_random)
- * -> client_write_key, server_write_key, client_write_IV[4], server_write_IV[4].
- * h is the suite's PRF hash. Returns 0 or -EINVAL. */
+ * -> client_write_key, server_write_key, client_write_IV, server_write_IV.
+ * iv_len is the suite's fixed_iv_length: 4 for AES-GCM (RFC 5288 3, the
+ * salt), 12 for ChaCha20-Poly1305 (RFC 7905 2). h is the suite's PRF hash.
+ * Returns 0 or -EINVAL. */
 __attribute__((warn_unused_result))
 int sgw_tls12_key_block(enum sgw_tls_hash h,
 			const uint8_t *master, size_t master_len,
 			const uint8_t client_random[32],
 			const uint8_t server_random[32],
-			size_t key_len,
+			size_t key_len, size_t iv_len,
 			uint8_t *client_key, uint8_t *server_key,
-			uint8_t client_salt[4], uint8_t server_salt[4]);
+			uint8_t *client_iv, uint8_t *server_iv);
 
 #ifdef __cplusplus
 }

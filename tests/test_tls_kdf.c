@@ -249,13 +249,14 @@ static void test_p_hash_reference(void **state)
 
 struct block_case {
 	enum sgw_tls_hash h;
-	size_t key_len;
+	size_t key_len, iv_len;
 };
 
 static const struct block_case block_cases[] = {
-	{ SGW_TLS_HASH_SHA256, 16 }, /* ECDHE-*-AES128-GCM-SHA256 */
-	{ SGW_TLS_HASH_SHA384, 32 }, /* ECDHE-*-AES256-GCM-SHA384 */
-	{ SGW_TLS_HASH_SHA256, 32 },
+	{ SGW_TLS_HASH_SHA256, 16, 4 },  /* ECDHE-*-AES128-GCM-SHA256 */
+	{ SGW_TLS_HASH_SHA384, 32, 4 },  /* ECDHE-*-AES256-GCM-SHA384 */
+	{ SGW_TLS_HASH_SHA256, 32, 4 },
+	{ SGW_TLS_HASH_SHA256, 32, 12 }, /* ECDHE-*-CHACHA20-POLY1305 (RFC 7905) */
 };
 
 static void test_tls12_key_block(void **state)
@@ -263,9 +264,9 @@ static void test_tls12_key_block(void **state)
 	(void)state;
 	for (size_t i = 0; i < NELEM(block_cases); i++) {
 		const struct block_case *c = &block_cases[i];
-		uint8_t master[48], cr[32], sr[32], seed[13 + 64], block[72];
-		uint8_t ck[32], sk[32], cs[4], ss[4];
-		size_t kl = c->key_len;
+		uint8_t master[48], cr[32], sr[32], seed[13 + 64], block[88];
+		uint8_t ck[32], sk[32], cs[12], ss[12];
+		size_t kl = c->key_len, il = c->iv_len;
 
 		print_message("case %zu: key_len %zu\n", i + 1, kl);
 		fill(master, 48, 0xa0 + (uint8_t)i);
@@ -274,19 +275,19 @@ static void test_tls12_key_block(void **state)
 		memcpy(seed, "key expansion", 13);
 		memcpy(seed + 13, sr, 32);
 		memcpy(seed + 45, cr, 32);
-		ref_p_hash(c->h, master, 48, seed, sizeof(seed), block, 2 * kl + 8);
-		assert_int_equal(sgw_tls12_key_block(c->h, master, 48, cr, sr, kl,
+		ref_p_hash(c->h, master, 48, seed, sizeof(seed), block, 2 * kl + 2 * il);
+		assert_int_equal(sgw_tls12_key_block(c->h, master, 48, cr, sr, kl, il,
 						     ck, sk, cs, ss), 0);
 		assert_memory_equal(ck, block, kl);
 		assert_memory_equal(sk, block + kl, kl);
-		assert_memory_equal(cs, block + 2 * kl, 4);
-		assert_memory_equal(ss, block + 2 * kl + 4, 4);
+		assert_memory_equal(cs, block + 2 * kl, il);
+		assert_memory_equal(ss, block + 2 * kl + il, il);
 	}
 }
 
 static void test_bad_args(void **state)
 {
-	uint8_t s[48] = { 1 }, out[64], key[32], iv[12], c[4], d[4];
+	uint8_t s[48] = { 1 }, out[64], key[32], iv[12], c[12], d[12];
 	char long_label[260];
 
 	(void)state;
@@ -308,10 +309,12 @@ static void test_bad_args(void **state)
 	assert_int_equal(sgw_tls13_traffic_keys(SGW_TLS_HASH_SHA256, s, 32,
 			 key, 24, iv), -EINVAL);
 	assert_int_equal(sgw_tls13_update_secret(SGW_TLS_HASH_SHA384, s, 32), -EINVAL);
-	assert_int_equal(sgw_tls12_key_block(SGW_TLS_HASH_SHA256, s, 48, s, s, 20,
+	assert_int_equal(sgw_tls12_key_block(SGW_TLS_HASH_SHA256, s, 48, s, s, 20, 4,
+					     key, key, c, d), -EINVAL);
+	assert_int_equal(sgw_tls12_key_block(SGW_TLS_HASH_SHA256, s, 48, s, s, 16, 8,
 					     key, key, c, d), -EINVAL);
 	assert_int_equal(sgw_tls12_key_block(SGW_TLS_HASH_SHA256, NULL, 48, s, s,
-					     16, key, key, c, d), -EINVAL);
+					     16, 4, key, key, c, d), -EINVAL);
 }
 
 int main(void)

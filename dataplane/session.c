@@ -88,7 +88,7 @@ const char *sgw_session_end_str(enum sgw_session_end e)
 __attribute__((format(printf, 2, 3)))
 static void slog(const struct sgw_session *s, const char *fmt, ...)
 {
-	char line[320];
+	char line[640];
 	va_list ap;
 
 	if (s->env->log == NULL)
@@ -729,6 +729,12 @@ void sgw_session_destroy(struct sgw_session *s)
 {
 	if (s == NULL)
 		return;
+	/* Torn down while alive (shutdown, worker stop): still one end line. */
+	if (s->phase != SGW_SESSION_CLOSED) {
+		set_end(s, SGW_END_ADMIN, "session destroyed");
+		s->rec_dead = true;
+		finish(s);
+	}
 	sgw_tls_conn_destroy(s->tls);
 	sgw_record_destroy(s->rec);
 	sgw_ppp_destroy(s->ppp);

@@ -10,11 +10,10 @@
 
 #include <stdint.h>
 
+#include "dataplane/wire.h"
+
 #ifdef __cplusplus
 extern "C" {
-#define PPP_WIRE_ASSERT static_assert   /* C++ spells C11's _Static_assert so */
-#else
-#define PPP_WIRE_ASSERT _Static_assert
 #endif
 
 /* RFC 1662 3.1: All-Stations address and Unnumbered Information control. */
@@ -105,7 +104,7 @@ struct ppp_hdr {
 	uint8_t control;
 	uint16_t protocol;
 } __attribute__((packed));
-PPP_WIRE_ASSERT(sizeof(struct ppp_hdr) == PPP_HDR_LEN, "ppp_hdr");
+SGW_WIRE_ASSERT(sizeof(struct ppp_hdr) == PPP_HDR_LEN, "ppp_hdr");
 
 /* RFC 1661 5: the header of every LCP/NCP packet. */
 struct ppp_cp_hdr {
@@ -113,14 +112,14 @@ struct ppp_cp_hdr {
 	uint8_t id;
 	uint16_t length;         /* header included */
 } __attribute__((packed));
-PPP_WIRE_ASSERT(sizeof(struct ppp_cp_hdr) == PPP_CP_HDR_LEN, "ppp_cp_hdr");
+SGW_WIRE_ASSERT(sizeof(struct ppp_cp_hdr) == PPP_CP_HDR_LEN, "ppp_cp_hdr");
 
 /* RFC 1661 6: Type, Length (header included), Data. */
 struct ppp_opt_hdr {
 	uint8_t type;
 	uint8_t length;
 } __attribute__((packed));
-PPP_WIRE_ASSERT(sizeof(struct ppp_opt_hdr) == PPP_OPT_HDR_LEN, "ppp_opt_hdr");
+SGW_WIRE_ASSERT(sizeof(struct ppp_opt_hdr) == PPP_OPT_HDR_LEN, "ppp_opt_hdr");
 
 /* RFC 3748 4: Code, Identifier, Length; Type follows in Request/Response. */
 struct eap_hdr {
@@ -128,7 +127,7 @@ struct eap_hdr {
 	uint8_t id;
 	uint16_t length;         /* header included */
 } __attribute__((packed));
-PPP_WIRE_ASSERT(sizeof(struct eap_hdr) == EAP_HDR_LEN, "eap_hdr");
+SGW_WIRE_ASSERT(sizeof(struct eap_hdr) == EAP_HDR_LEN, "eap_hdr");
 
 #ifdef __cplusplus
 }

@@ -47,6 +47,49 @@ enum {
 	/* Session byte buffers while handshaking (per session, freed after). */
 	SGW_SESSION_RX_BUF = SGW_TLS_MAX_RECORD + 64,
 	SGW_SESSION_TX_BUF = 32768,
+
+	/* Userspace TCP (dataplane/tcp/, issue #3). */
+	SGW_TCP_MAX_OOO = 16,             /* out-of-order intervals per connection */
+	SGW_TCP_MAX_SACKED = 16,          /* peer SACK scoreboard intervals */
+	SGW_TCP_MAX_RETRIES = 12,         /* RTOs without progress, then give up */
+	SGW_TCP_SYNACK_RETRIES = 5,       /* SYN-ACK retransmissions (half-open) */
+	SGW_TCP_DUPTHRESH = 3,            /* RFC 5681 3.2 / RFC 6675 DupThresh */
+	SGW_TCP_FIN_WAIT2_MS = 60000,     /* orphaned FIN-WAIT-2 (Linux tcp_fin_timeout) */
+	SGW_TCP_KEEPALIVE_PROBES = 5,
+	SGW_TCP_KEEPALIVE_INTVL_MS = 10000,
+	SGW_TCP_PERSIST_MIN_MS = 200,     /* zero-window probe backoff bounds */
+	SGW_TCP_PERSIST_MAX_MS = 60000,
+	SGW_TCP_CHALLENGE_ACKS_PER_S = 1000, /* RFC 5961 7: per-stack throttle */
+	SGW_TCP_COOKIE_PERIOD_MS = 64000, /* RFC 4987 cookie time counter tick */
+	SGW_TCP_WHEEL_SLOTS = 4096,       /* hashed timing wheel, 1 ms per slot */
+	SGW_TCP_MAX_WSCALE = 14,          /* RFC 7323 2.3 */
+};
+
+/* The DPDK engine (ports, workers, ARP/IPv4, routing; issue #3). */
+enum {
+	SGW_MAX_WORKERS = 16,
+	SGW_RX_BURST = 32,
+	SGW_TX_BURST = 32,
+	SGW_RX_DESC = 1024,
+	SGW_TX_DESC = 1024,
+	SGW_MBUF_CACHE = 256,
+	SGW_HANDOFF_RING = 1024,          /* per worker, mbufs from other workers */
+	SGW_LOG_RING = 4096,              /* session log lines to the control thread */
+	SGW_LOG_LINE = 448,
+	SGW_ARP_ENTRIES = 256,            /* per worker, both ports, power of 2 */
+	SGW_ARP_HOLD = 4,                 /* packets held per unresolved next hop */
+	SGW_ARP_RETRIES = 3,
+	SGW_ARP_RETRY_MS = 1000,
+	SGW_ARP_REACHABLE_MS = 300000,
+	SGW_ICMP_RATE_PER_S = 100,        /* ICMP errors per worker, token bucket */
+	SGW_ICMP_BURST = 20,
+	SGW_ROUTES_MAX = 64,              /* VNet prefixes */
+	SGW_SESSION_TICK_MS = 100,        /* each live session ticked this often */
+	SGW_TICK_SCAN = 64,               /* session slots examined per loop */
+	SGW_SHUTDOWN_FLUSH_MS = 1000,     /* workers keep running after close-all */
+	SGW_DEFAULT_MAX_SESSIONS = 1024,  /* per gateway, split over workers */
+	SGW_DEFAULT_TUNNEL_MTU = 1400,    /* inner packet size (PPP MRU) */
+	SGW_DRAIN_CHUNK = 16384,          /* session output -> TCP per step */
 };
 
 #endif

@@ -10,11 +10,10 @@
 
 #include <stdint.h>
 
+#include "dataplane/wire.h"
+
 #ifdef __cplusplus
 extern "C" {
-#define SSTP_WIRE_ASSERT(e, m) static_assert(e, m)
-#else
-#define SSTP_WIRE_ASSERT(e, m) _Static_assert(e, m)
 #endif
 
 enum {
@@ -84,7 +83,7 @@ struct sstp_hdr {
 	uint8_t flags;            /* 7 reserved bits, then C */
 	uint16_t length_packet;   /* 4 reserved bits, 12-bit length */
 } __attribute__((packed));
-SSTP_WIRE_ASSERT(sizeof(struct sstp_hdr) == 4, "MS-SSTP 2.2.1");
+SGW_WIRE_ASSERT(sizeof(struct sstp_hdr) == 4, "MS-SSTP 2.2.1");
 
 /* 2.2.3 control packet header. */
 struct sstp_ctrl_hdr {
@@ -92,7 +91,7 @@ struct sstp_ctrl_hdr {
 	uint16_t message_type;    /* enum sstp_msg_type */
 	uint16_t num_attributes;
 } __attribute__((packed));
-SSTP_WIRE_ASSERT(sizeof(struct sstp_ctrl_hdr) == 8, "MS-SSTP 2.2.3");
+SGW_WIRE_ASSERT(sizeof(struct sstp_ctrl_hdr) == 8, "MS-SSTP 2.2.3");
 
 /* 2.2.4 attribute header. */
 struct sstp_attr_hdr {
@@ -100,14 +99,14 @@ struct sstp_attr_hdr {
 	uint8_t attribute_id;     /* enum sstp_attrib_id */
 	uint16_t length_packet;   /* 4 reserved bits, 12-bit length */
 } __attribute__((packed));
-SSTP_WIRE_ASSERT(sizeof(struct sstp_attr_hdr) == 4, "MS-SSTP 2.2.4");
+SGW_WIRE_ASSERT(sizeof(struct sstp_attr_hdr) == 4, "MS-SSTP 2.2.4");
 
 /* 2.2.5 */
 struct sstp_attr_encapsulated_protocol_id {
 	struct sstp_attr_hdr h;
 	uint16_t protocol_id;     /* SSTP_ENCAPSULATED_PROTOCOL_PPP */
 } __attribute__((packed));
-SSTP_WIRE_ASSERT(sizeof(struct sstp_attr_encapsulated_protocol_id) == 6,
+SGW_WIRE_ASSERT(sizeof(struct sstp_attr_encapsulated_protocol_id) == 6,
 		 "MS-SSTP 2.2.5");
 
 /* 2.2.6 */
@@ -117,7 +116,7 @@ struct sstp_attr_crypto_binding_req {
 	uint8_t hash_protocol_bitmask;
 	uint8_t nonce[32];
 } __attribute__((packed));
-SSTP_WIRE_ASSERT(sizeof(struct sstp_attr_crypto_binding_req) == 40,
+SGW_WIRE_ASSERT(sizeof(struct sstp_attr_crypto_binding_req) == 40,
 		 "MS-SSTP 2.2.6");
 
 /* 2.2.7: a SHA-1 cert hash or MAC fills 20 bytes, then 12 zeros. */
@@ -129,7 +128,7 @@ struct sstp_attr_crypto_binding {
 	uint8_t cert_hash[32];
 	uint8_t compound_mac[32];
 } __attribute__((packed));
-SSTP_WIRE_ASSERT(sizeof(struct sstp_attr_crypto_binding) == 104,
+SGW_WIRE_ASSERT(sizeof(struct sstp_attr_crypto_binding) == 104,
 		 "MS-SSTP 2.2.7");
 
 /* 2.2.8: fixed part; AttribValue (0..64 bytes) follows. */
@@ -139,7 +138,7 @@ struct sstp_attr_status_info {
 	uint8_t attrib_id;        /* enum sstp_attrib_id the status is about */
 	uint32_t status;          /* enum sstp_attrib_status */
 } __attribute__((packed));
-SSTP_WIRE_ASSERT(sizeof(struct sstp_attr_status_info) == 12, "MS-SSTP 2.2.8");
+SGW_WIRE_ASSERT(sizeof(struct sstp_attr_status_info) == 12, "MS-SSTP 2.2.8");
 
 enum {
 	SSTP_STATUS_INFO_MAX_VALUE = 64,
@@ -151,7 +150,7 @@ struct sstp_msg_call_connect_request {
 	struct sstp_ctrl_hdr c;
 	struct sstp_attr_encapsulated_protocol_id proto;
 } __attribute__((packed));
-SSTP_WIRE_ASSERT(sizeof(struct sstp_msg_call_connect_request) == 14,
+SGW_WIRE_ASSERT(sizeof(struct sstp_msg_call_connect_request) == 14,
 		 "MS-SSTP 2.2.9");
 
 /* 2.2.10 */
@@ -159,7 +158,7 @@ struct sstp_msg_call_connect_ack {
 	struct sstp_ctrl_hdr c;
 	struct sstp_attr_crypto_binding_req req;
 } __attribute__((packed));
-SSTP_WIRE_ASSERT(sizeof(struct sstp_msg_call_connect_ack) == 48,
+SGW_WIRE_ASSERT(sizeof(struct sstp_msg_call_connect_ack) == 48,
 		 "MS-SSTP 2.2.10");
 
 /* 2.2.11 */
@@ -167,7 +166,7 @@ struct sstp_msg_call_connected {
 	struct sstp_ctrl_hdr c;
 	struct sstp_attr_crypto_binding binding;
 } __attribute__((packed));
-SSTP_WIRE_ASSERT(sizeof(struct sstp_msg_call_connected) == 112,
+SGW_WIRE_ASSERT(sizeof(struct sstp_msg_call_connected) == 112,
 		 "MS-SSTP 2.2.11");
 
 /* 2.2.13 / 2.2.14: one Status Info without AttribValue. */
@@ -175,7 +174,7 @@ struct sstp_msg_call_abort {
 	struct sstp_ctrl_hdr c;
 	struct sstp_attr_status_info status;
 } __attribute__((packed));
-SSTP_WIRE_ASSERT(sizeof(struct sstp_msg_call_abort) == 20, "MS-SSTP 2.2.13");
+SGW_WIRE_ASSERT(sizeof(struct sstp_msg_call_abort) == 20, "MS-SSTP 2.2.13");
 
 #ifdef __cplusplus
 }

@@ -6,7 +6,7 @@ set -euo pipefail
 src=$1 cc=$2 cxx=$3; shift 3
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 fail=0 n=0
-for h in "$src"/crypto/*.h "$src"/dataplane/*.h "$src"/control/*.h; do
+for h in "$src"/crypto/*.h "$src"/dataplane/*.h "$src"/dataplane/tcp/*.h "$src"/control/*.h; do
 	[ -e "$h" ] || continue
 	rel=${h#"$src"/}
 	case $rel in *_internal.h) continue ;; esac # private to their folder

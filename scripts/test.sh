@@ -1,6 +1,6 @@
 #!/bin/bash
 # Set up and run every sstpgw test on a fresh Debian 12 machine (as root):
-#   scripts/test.sh              deps, build (-Werror), unit + proto suites,
+#   scripts/test.sh              deps, build (-Werror), unit + proto + dp suites,
 #                                then the clang ASan/UBSan build: the same
 #                                suites again and every fuzz target (bounded)
 # Env: BUILD_DIR (build), FUZZ_BUILD_DIR (build-fuzz), FUZZ_SECONDS (20),
@@ -41,7 +41,7 @@ run_suites() {
 
 echo "== build ($BUILD_DIR, gcc, -Werror)"
 if setup "$BUILD_DIR" --werror -Dtests=enabled && ninja -C "$BUILD_DIR"; then
-	run_suites "$BUILD_DIR" unit proto
+	run_suites "$BUILD_DIR" unit proto dp
 else
 	echo "build failed"; failed=$((failed + 1))
 fi

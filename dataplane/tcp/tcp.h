@@ -68,6 +68,14 @@ struct sgw_tcp_stats {
 	uint64_t zero_window_probes, delayed_acks, dup_acks;
 	uint64_t time_wait, time_wait_recycled;
 	uint64_t challenge_acks;      /* RFC 5961 */
+	/* Added with the implementation (issue #3). */
+	uint64_t drop_paws;           /* RFC 7323 5.3: old timestamp, or none */
+	uint64_t drop_bad_ack;        /* ACK of unsent data / too old (RFC 5961 5.2) */
+	uint64_t drop_no_buffer;      /* no buffer pair free at ESTABLISHED */
+	uint64_t drop_not_acceptable; /* other drops by the state machine */
+	uint64_t rst_sent, conns_timed_out, synack_retransmits;
+	uint64_t challenge_acks_throttled;
+	uint64_t ooo_segs;            /* segments queued out of order */
 };
 
 struct sgw_tcp_cfg {
@@ -84,11 +92,16 @@ struct sgw_tcp_cfg {
 	uint32_t time_wait_ms;        /* 2 * MSL */
 	uint32_t keepalive_ms;        /* 0: off (SSTP has its own hello) */
 	uint32_t isn_secret[4];       /* ISN and cookie secret (random) */
+	/* Connections that hold buffers (ESTABLISHED and closing states; a
+	 * half-open or TIME_WAIT entry holds none): 0 means max_conns. One
+	 * more connection reaching ESTABLISHED gets RST (drop_no_buffer). */
+	unsigned max_buffers;
 
 	/* Transmit one segment (must copy it now). */
 	void (*emit)(void *ctx, const struct sgw_tcp_out *o);
 	/* A connection reached ESTABLISHED; return the application's pointer
-	 * for it, or NULL to refuse (the stack sends RST). */
+	 * for it, or NULL to refuse (the stack sends RST, no on_closed). It
+	 * may call sgw_tcp_send() on c already (not close or abort). */
 	void *(*on_accept)(void *ctx, struct sgw_tcp_conn *c);
 	/* In-order bytes. Return how many were taken; the rest stays in the
 	 * receive buffer (and the window shrinks) until sgw_tcp_recv_more(). */

@@ -1,0 +1,282 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Private to dataplane/tcp/: the connection and stack structures and the
+ * functions the files of the stack call in one another.
+ *
+ * Memory (see sgw_tcp_create): one struct sgw_tcp_conn per max_conns
+ * entry (632 bytes on x86-64), a hash bucket array of 2 * max_conns indices,
+ * and max_buffers buffer pairs of rcv_buf + 2^wscale + snd_buf bytes each,
+ * taken when a connection reaches ESTABLISHED and given back when it
+ * enters TIME_WAIT or CLOSED. Half-open and TIME_WAIT entries hold no
+ * buffer.
+ *
+ * Sequence space (RFC 9293 3.4): snd_una <= snd_nxt <= snd_max; SND.NXT of
+ * the RFC is snd_max (the highest sent), snd_nxt is where transmission
+ * resumes (pulled back to snd_una by an RTO, go-back-N). The send ring
+ * holds the bytes [snd_una, snd_una + snd_len) (SYN and FIN take sequence
+ * numbers but no ring bytes). The receive ring holds the undelivered
+ * in-order bytes [rcv_head, rcv_nxt) and out-of-order ranges above
+ * rcv_nxt, each byte at index (rcv_head_idx + seq - rcv_head) mod ring
+ * size.
+ */
+#ifndef SGW_TCP_INTERNAL_H
+#define SGW_TCP_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dataplane/sgw_limits.h"
+#include "dataplane/tcp/tcp.h"
+#include "dataplane/tcp/tcp_wire.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define TCP_NIL UINT32_MAX
+
+/* RFC 9293 3.4: sequence comparisons modulo 2^32. */
+#define SEQ_LT(a, b) ((int32_t)((uint32_t)(a) - (uint32_t)(b)) < 0)
+#define SEQ_LEQ(a, b) ((int32_t)((uint32_t)(a) - (uint32_t)(b)) <= 0)
+#define SEQ_GT(a, b) SEQ_LT(b, a)
+#define SEQ_GEQ(a, b) SEQ_LEQ(b, a)
+#define SEQ_MAX(a, b) (SEQ_GT(a, b) ? (a) : (b))
+#define SEQ_MIN(a, b) (SEQ_LT(a, b) ? (a) : (b))
+
+/* RFC 9293 3.3.2: the states of a passive opener (LISTEN is implicit: a
+ * segment to local_port that matches no entry). */
+enum tcp_state {
+	TCP_CLOSED = 0,       /* free entry */
+	TCP_SYN_RECEIVED,
+	TCP_ESTABLISHED,
+	TCP_FIN_WAIT_1,
+	TCP_FIN_WAIT_2,
+	TCP_CLOSE_WAIT,
+	TCP_CLOSING,
+	TCP_LAST_ACK,
+	TCP_TIME_WAIT,
+	TCP_STATE_MAX,
+};
+
+/* One wheel entry per connection at its earliest deadline. */
+enum tcp_timer {
+	TT_REXMT = 0,         /* RTO, SYN-ACK retransmission or persist */
+	TT_DELACK,            /* RFC 1122 4.2.3.2 */
+	TT_2MSL,              /* TIME_WAIT, FIN-WAIT-2 */
+	TT_KEEP,              /* keepalive (RFC 1122 4.2.3.6) */
+	TT_MAX,
+};
+
+/* What TT_REXMT means when it fires. */
+enum tcp_rexmt_mode {
+	RX_NONE = 0,
+	RX_RTO,
+	RX_PERSIST,
+};
+
+/* [start, end) in sequence space. */
+struct tcp_range {
+	uint32_t start, end;
+};
+
+struct tcp_ooo {
+	struct tcp_range r[SGW_TCP_MAX_OOO];
+	uint32_t stamp[SGW_TCP_MAX_OOO]; /* RFC 2018 4: most recent first */
+	uint32_t clock;
+	uint8_t n;
+};
+
+struct tcp_scoreboard {
+	struct tcp_range r[SGW_TCP_MAX_SACKED]; /* sorted, disjoint, > snd_una */
+	uint32_t bytes;
+	uint8_t n;
+};
+
+struct sgw_tcp_conn {
+	struct sgw_tcp_stack *st;
+	void *app;
+	enum tcp_state state;
+	uint32_t idx;
+	uint32_t raddr;
+	uint16_t rport;
+	uint16_t smss;            /* send MSS: peer MSS - fixed options */
+	uint16_t rmss;            /* what we expect: cfg.mss - fixed options */
+	uint8_t snd_ws, rcv_ws;   /* RFC 7323 2.2 shifts (0 when off) */
+	bool ts_ok, sack_ok, ws_ok;
+	bool accepted;            /* on_accept returned an app: on_closed owed */
+	bool app_closed;          /* sgw_tcp_close called: FIN after the data */
+	bool fin_sent, rcv_fin, fin_pending, fin_delivered, app_blocked, want_writable;
+	bool ack_now, in_recovery, rtt_active;
+	enum tcp_rexmt_mode rexmt_mode;
+	uint8_t backoff, retries, keep_probes;
+
+	/* Hash chain, free list / TIME_WAIT FIFO, timer wheel (indices). */
+	uint32_t hnext;
+	uint32_t lprev, lnext;
+	uint32_t wprev, wnext;
+	int32_t wslot;
+	uint64_t deadline[TT_MAX];
+	uint64_t wheel_at;
+
+	/* Send sequence space (RFC 9293 3.3.1). */
+	uint32_t iss, snd_una, snd_nxt, snd_max;
+	uint32_t snd_wnd, max_snd_wnd, snd_wl1, snd_wl2;
+	uint32_t snd_len;         /* ring bytes from snd_una */
+	uint32_t snd_head;        /* ring index of snd_una */
+
+	/* Receive sequence space. */
+	uint32_t irs, rcv_nxt, rcv_adv, rcv_head, last_ack_sent;
+	uint32_t rcv_head_idx;    /* ring index of rcv_head */
+	uint32_t rcv_fin_seq;
+	uint32_t unacked;         /* bytes received since the last ACK */
+	struct tcp_ooo ooo;
+
+	/* RFC 7323 timestamps: ts_off is a per-connection random offset. */
+	uint32_t ts_recent, ts_off;
+	uint64_t ts_recent_at;
+
+	/* RFC 6298, in ms: srtt8 = 8 SRTT, rttvar4 = 4 RTTVAR. */
+	uint32_t srtt8, rttvar4, rto;
+	uint32_t rtt_seq;
+	uint64_t rtt_start;
+
+	/* Congestion control (RFC 5681, RFC 6582, RFC 6675). */
+	uint32_t cwnd, ssthresh, recover, rexmit_nxt;
+	uint32_t dupacks, bytes_acked;
+	struct tcp_scoreboard sb;
+
+	uint8_t *rbuf, *sbuf;     /* ring buffers, NULL when none held */
+	uint32_t buf_idx;
+	uint64_t last_rx;
+};
+
+struct tcp_wheel {
+	uint32_t head[SGW_TCP_WHEEL_SLOTS + 1]; /* + the expired list */
+	uint64_t bits[SGW_TCP_WHEEL_SLOTS / 64];
+	uint64_t now;             /* every slot up to now has been walked */
+};
+
+struct sgw_tcp_stack {
+	struct sgw_tcp_cfg cfg;
+	struct sgw_tcp_stats stats;
+	struct sgw_tcp_conn *conns;
+	uint32_t *buckets;
+	uint32_t bucket_mask;
+	uint32_t free_head;
+	uint32_t tw_head, tw_tail;  /* TIME_WAIT FIFO, oldest first */
+	unsigned n_conns, n_synrcvd, n_tw;
+	uint8_t *bufmem;
+	uint32_t *buf_free;
+	unsigned n_buf_free, max_buffers;
+	uint32_t rbuf_size;         /* rcv_buf + 2^wscale slack */
+	uint8_t rcv_ws;
+	uint64_t sipkey[2];
+	uint64_t now;
+	uint64_t chal_second;
+	unsigned chal_count;
+	struct tcp_wheel wheel;
+};
+
+/* tcp_conn.c */
+struct sgw_tcp_conn *tcp_conn_lookup(struct sgw_tcp_stack *st, uint32_t raddr,
+				     uint16_t rport);
+struct sgw_tcp_conn *tcp_conn_alloc(struct sgw_tcp_stack *st, uint32_t raddr,
+				    uint16_t rport);
+void tcp_conn_free(struct sgw_tcp_conn *c);
+bool tcp_conn_attach_buffers(struct sgw_tcp_conn *c);
+void tcp_conn_enter_time_wait(struct sgw_tcp_conn *c);
+void tcp_conn_closed(struct sgw_tcp_conn *c, const char *why);
+void tcp_conn_set_state(struct sgw_tcp_conn *c, enum tcp_state s);
+void tcp_conn_init_seq(struct sgw_tcp_conn *c, uint32_t irs, uint32_t iss);
+
+/* tcp_input.c */
+struct tcp_opts {
+	uint16_t mss;
+	uint8_t wscale;
+	bool has_mss, has_ws, sack_perm, has_ts;
+	uint32_t tsval, tsecr;
+	uint8_t nsack;
+	struct tcp_range sack[TCP_MAX_SACK_BLOCKS];
+};
+
+/* tcp_output.c */
+void tcp_output(struct sgw_tcp_conn *c);
+void tcp_send_ack(struct sgw_tcp_conn *c);
+void tcp_send_challenge_ack(struct sgw_tcp_conn *c);
+void tcp_send_synack(struct sgw_tcp_conn *c);
+void tcp_send_rst_for(struct sgw_tcp_stack *st, uint32_t laddr, uint16_t lport,
+		      uint32_t raddr, uint16_t rport, uint32_t seq, uint32_t ack,
+		      bool with_ack);
+void tcp_send_rst(struct sgw_tcp_conn *c);
+void tcp_send_keepalive(struct sgw_tcp_conn *c);
+void tcp_send_probe(struct sgw_tcp_conn *c);
+void tcp_send_cookie_synack(struct sgw_tcp_stack *st, uint32_t raddr,
+			    uint16_t rport, uint32_t iss, uint32_t irs,
+			    uint16_t mss, const struct tcp_opts *o, uint32_t tsval);
+bool tcp_retransmit_one(struct sgw_tcp_conn *c, uint32_t seq);
+uint32_t tcp_rcv_window(struct sgw_tcp_conn *c);
+uint32_t tcp_ts_now(const struct sgw_tcp_conn *c);
+uint32_t tcp_flight(const struct sgw_tcp_conn *c);
+
+/* tcp_timer.c */
+void tcp_timer_set(struct sgw_tcp_conn *c, enum tcp_timer t, uint64_t at);
+void tcp_timer_clear(struct sgw_tcp_conn *c, enum tcp_timer t);
+void tcp_timer_clear_all(struct sgw_tcp_conn *c);
+void tcp_timer_init(struct tcp_wheel *w, uint64_t now);
+void tcp_rearm_rexmt(struct sgw_tcp_conn *c);
+void tcp_rtt_sample(struct sgw_tcp_conn *c, uint32_t rtt_ms);
+
+/* tcp_cc.c: the congestion controller's hooks (RFC 5681, RFC 6582). */
+void tcp_cc_init(struct sgw_tcp_conn *c);
+void tcp_cc_ack(struct sgw_tcp_conn *c, uint32_t acked);
+void tcp_cc_enter_recovery(struct sgw_tcp_conn *c);
+void tcp_cc_rto(struct sgw_tcp_conn *c);
+
+/* tcp_sack.c */
+void tcp_sb_update(struct sgw_tcp_conn *c, const struct tcp_range *blk,
+		   unsigned n);
+void tcp_sb_advance(struct sgw_tcp_conn *c);
+void tcp_sb_clear(struct sgw_tcp_conn *c);
+bool tcp_sb_is_sacked(const struct sgw_tcp_conn *c, uint32_t seq, uint32_t *end);
+uint32_t tcp_sb_high(const struct sgw_tcp_conn *c);
+uint32_t tcp_sb_pipe(const struct sgw_tcp_conn *c);
+unsigned tcp_sack_blocks(const struct sgw_tcp_conn *c, struct tcp_range *out,
+			 unsigned max);
+
+/* tcp_reass.c: the receive ring and its out-of-order queue. */
+enum tcp_reass_result {
+	REASS_IN_ORDER,       /* rcv_nxt advanced (maybe over queued ranges) */
+	REASS_QUEUED,         /* stored out of order */
+	REASS_DUPLICATE,      /* nothing new */
+	REASS_FULL,           /* no interval left: dropped */
+};
+enum tcp_reass_result tcp_reass_add(struct sgw_tcp_conn *c, uint32_t seq,
+				    const uint8_t *data, uint32_t len,
+				    bool *filled_hole);
+void tcp_reass_deliver(struct sgw_tcp_conn *c);
+uint32_t tcp_rcv_space(const struct sgw_tcp_conn *c);
+
+/* tcp_syncookie.c: SipHash-2-4, RFC 6528 ISNs, RFC 4987 cookies. */
+uint64_t tcp_siphash(const uint64_t key[2], const uint8_t *m, size_t len);
+uint32_t tcp_hash_tuple(const struct sgw_tcp_stack *st, uint32_t raddr,
+			uint16_t rport);
+uint32_t tcp_isn(const struct sgw_tcp_stack *st, uint32_t raddr, uint16_t rport,
+		 uint64_t now_ms);
+uint32_t tcp_ts_offset(const struct sgw_tcp_stack *st, uint32_t raddr,
+		       uint16_t rport);
+uint32_t tcp_cookie_make(const struct sgw_tcp_stack *st, uint32_t raddr,
+			 uint16_t rport, uint32_t irs, uint16_t *mss);
+bool tcp_cookie_check(const struct sgw_tcp_stack *st, uint32_t raddr,
+		      uint16_t rport, uint32_t irs, uint32_t cookie,
+		      uint16_t *mss);
+uint32_t tcp_cookie_tsval(uint32_t ts_now, const struct tcp_opts *o);
+bool tcp_cookie_ts_decode(uint32_t tsecr, uint8_t *wscale, bool *sack);
+
+/* tcp_input.c */
+bool tcp_parse_opts(const uint8_t *p, size_t len, bool syn, struct tcp_opts *o);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

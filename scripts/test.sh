@@ -1,8 +1,8 @@
 #!/bin/bash
 # Set up and run every sstpgw test on a fresh Debian 12 machine (as root):
 #   scripts/test.sh              deps, build (-Werror), unit + proto + dp suites,
-#                                then the clang ASan/UBSan build: the same
-#                                suites again and every fuzz target (bounded)
+#                                then the clang ASan/UBSan build: unit and
+#                                proto again, and every fuzz target (bounded)
 # Env: BUILD_DIR (build), FUZZ_BUILD_DIR (build-fuzz), FUZZ_SECONDS (20),
 #      SGW_SKIP_FUZZ=1 (skip the sanitizer/fuzz build), SGW_SKIP_DEPS=1.
 # Ends with the line "N passed, N failed" (meson's counts, all runs added).

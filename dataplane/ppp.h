@@ -143,6 +143,7 @@ struct sgw_ppp_stats {
 	uint64_t eap_bad;              /* malformed / unexpected code or type */
 	uint64_t eap_wrong_id;         /* duplicates and stale Responses */
 	uint64_t eap_retransmits;
+	uint64_t eap_bare_acks;        /* Response without Type taken as an ack (pppd 2.4.9) */
 	uint64_t ipv4_rx;
 	uint64_t ipv4_not_open;
 	uint64_t ipv4_malformed;

@@ -209,6 +209,22 @@ static void response(struct sgw_ppp *p, uint8_t type, const uint8_t *data,
 		p->stats.eap_bad++;
 }
 
+/* A Response with no Type at all. pppd 2.4.9 sends one to acknowledge the
+ * TLS 1.3 commitment message (its eaptls_send() finds nothing to read and
+ * returns before writing the Type): taken as an empty EAP-TLS response,
+ * which the EAP-TLS state machine accepts only where an ack is due. */
+static void bare_response(struct sgw_ppp *p)
+{
+	static const uint8_t ack_flags = 0;
+
+	if (p->eap->state != PPP_EAP_TLS) {
+		p->stats.eap_bad++;
+		return;
+	}
+	p->stats.eap_bare_acks++;
+	tls(p, &ack_flags, 1);
+}
+
 void ppp_eap_input(struct sgw_ppp *p, const uint8_t *pkt, size_t len)
 {
 	struct ppp_eap *e = p->eap;
@@ -218,16 +234,18 @@ void ppp_eap_input(struct sgw_ppp *p, const uint8_t *pkt, size_t len)
 		p->stats.drop_not_open++;
 		return;
 	}
-	if (len < EAP_HDR_LEN + 1)
+	if (len < EAP_HDR_LEN)
 		goto bad;
 	elen = ppp_get16(pkt + 2);
 	/* Octets past Length are link padding (RFC 3748 4). */
-	if (elen < EAP_HDR_LEN + 1 || elen > len || pkt[0] != EAP_RESPONSE)
+	if (elen < EAP_HDR_LEN || elen > len || pkt[0] != EAP_RESPONSE)
 		goto bad;
 	if (pkt[1] != e->id) {
 		p->stats.eap_wrong_id++;
 		return;
 	}
+	if (elen == EAP_HDR_LEN)
+		return bare_response(p);
 	response(p, pkt[4], pkt + EAP_HDR_LEN + 1, elen - EAP_HDR_LEN - 1);
 	return;
 bad:

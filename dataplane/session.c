@@ -41,6 +41,8 @@ struct sgw_session {
 	bool binding_ok;
 	bool network_up;
 	bool rec_dead;                  /* a fatal alert went out: no close_notify */
+	bool ppp_open;                  /* our LCP Configure-Request went out */
+	uint64_t ppp_open_at;           /* open LCP then even if the client is silent */
 
 	struct sgw_tls_conn *tls;       /* TLS phase only */
 	struct sgw_record *rec;         /* from the end of the TLS phase */
@@ -390,6 +392,19 @@ static void start_ppp(struct sgw_session *s)
 		abort_call(s, SGW_END_INTERNAL, "PPP setup failed", ATTRIB_STATUS_NO_ERROR);
 		return;
 	}
+	s->ppp_open_at = s->now + SGW_PPP_PASSIVE_OPEN_MS;
+}
+
+/* RFC 1661 4.1 Up + Open: our Configure-Request goes out. Not at
+ * CALL_CONNECT_ACK time: sstpc hands frames to pppd's pty before pppd has
+ * made it raw, the pty echoes our request back, and the call fails on our
+ * own Auth-Protocol option coming back at us. So LCP opens on the client's
+ * first frame, or SGW_PPP_PASSIVE_OPEN_MS later for a client that waits. */
+static void open_ppp(struct sgw_session *s)
+{
+	if (s->ppp_open)
+		return;
+	s->ppp_open = true;
 	ppp_events(s, sgw_ppp_start(s->ppp, s->now), NULL);
 }
 
@@ -410,7 +425,9 @@ static void sstp_ppp(struct sgw_session *s, const uint8_t *f, size_t len)
 		s->info.drops++;
 		return;
 	}
-	ppp_events(s, sgw_ppp_input(s->ppp, f, len, s->now, &ip), &ip);
+	open_ppp(s);
+	if (s->phase != SGW_SESSION_CLOSED)
+		ppp_events(s, sgw_ppp_input(s->ppp, f, len, s->now, &ip), &ip);
 }
 
 static void sstp_event(struct sgw_session *s, enum sgw_sstp_event ev,
@@ -826,6 +843,8 @@ void sgw_session_tick(struct sgw_session *s, uint64_t now_ms)
 		}
 		return;
 	}
+	if (s->ppp != NULL && !s->ppp_open && now_ms >= s->ppp_open_at)
+		open_ppp(s);
 	if (s->ppp != NULL)
 		ppp_events(s, sgw_ppp_tick(s->ppp, now_ms), NULL);
 	if (s->phase == SGW_SESSION_CLOSED)

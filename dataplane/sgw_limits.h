@@ -31,6 +31,10 @@ enum {
 	SGW_PPP_MAX_TERMINATE = 2,        /* RFC 1661 4.6 Max-Terminate */
 	SGW_PPP_MAX_FAILURE = 5,          /* RFC 1661 4.6 Max-Failure */
 	SGW_PPP_RESTART_MS = 3000,        /* RFC 1661 4.6 Restart timer */
+	/* Our first LCP Configure-Request waits for the client's first frame
+	 * (sstpc relays frames into pppd's pty before pppd has set it raw, and
+	 * the pty echoes them back), or this long after CALL_CONNECT_ACK. */
+	SGW_PPP_PASSIVE_OPEN_MS = 1000,
 	SGW_EAP_MAX_IDENTITY = 253,
 	SGW_EAP_RETRANSMIT_MS = 3000,
 	SGW_EAP_MAX_RETRANSMIT = 5,

@@ -818,7 +818,7 @@ static const struct junk_case junk_cases[] = {
 	{ "9 no FF 03, still LCP", 1, "c021 0101", C(lcp.bad_packet) },
 	{ "10 EAP short", 1, "ff03 c227 0201", C(eap_bad) },
 	{ "11 EAP length lies", 1, "ff03 c227 02000100 01", C(eap_bad) },
-	{ "12 EAP no type", 1, "ff03 c227 02000004", C(eap_bad) },
+	{ "12 EAP no type, stale id", 1, "ff03 c227 02000004", C(eap_wrong_id) },
 	{ "13 EAP before LCP", 0, "ff03 c227 0200000501", C(drop_not_open) },
 	{ "14 IPCP before start", 0, "ff03 8021 01010004", C(drop_not_open) },
 	{ "15 IPCP short", 2, "ff03 8021 01", C(ipcp.bad_packet) },

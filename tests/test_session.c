@@ -255,6 +255,7 @@ struct good_case {
 	size_t eap_frag;
 	uint16_t mru;
 	enum sgw_aead_backend aead;
+	bool bare_ack;             /* pppd 2.4.9's Type-less ack of the commitment */
 };
 
 static const struct good_case good[] = {
@@ -266,6 +267,9 @@ static const struct good_case good[] = {
 	/*  4 */ { 0x0303, 0x0303, 0x0303, 1, true, true, true, false, false, C_GOOD, 200, 576 },
 	/*  5 */ { 0x0304, 0, 0, 2, false, false, true, false, true, C_VIA_INTERMEDIATE, 0, 0 },
 	/*  6 */ { 0x0303, 0, 0x0304, 2, true, false, false, true, true, C_GOOD, 0, 0 },
+	/*  7: Debian's client as it is: pppd 2.4.9 with max-tls-version 1.3 */
+	/*  7 */ { 0x0304, 0, 0x0304, 2, true, false, false, true, false, C_GOOD, 0, 0,
+		   SGW_AEAD_BACKEND_IPSEC_MB, true },
 };
 
 static void run_good(const struct good_case *g, unsigned num)
@@ -275,6 +279,7 @@ static void run_good(const struct good_case *g, unsigned num)
 		.hash_pref = g->hash, .pppd_hlak = g->pppd_hlak, .windows_lcp = g->windows_lcp,
 		.eap_frag = g->eap_frag, .mru = g->mru, .identity = "client1",
 		.faults = g->early_cc ? TCLIENT_FAULT_CALL_CONNECTED_EARLY : 0,
+		.pppd_bare_ack = g->bare_ack,
 	};
 	struct sgw_session_env env = W.env;
 	struct sgw_session *s;
@@ -563,6 +568,29 @@ static void test_garbage(void **state)
 	tclient_destroy(c);
 }
 
+/* LCP: the server opens on the client's first frame (sstpc's pty would
+ * echo an earlier request back), and opens by itself 1 s after
+ * CALL_CONNECT_ACK for a client that waits for the server. */
+static void test_lcp_passive_client(void **state)
+{
+	struct tclient_cfg cfg = { .lcp_passive = true };
+	struct tclient *c = client(C_GOOD, cfg);
+	struct sgw_session *s = sgw_session_create(&W.env, 1000);
+
+	(void)state;
+	pump(s, c, 1000);
+	assert_int_equal(tclient_state(c), TCLIENT_PPP_LCP);
+	sgw_session_tick(s, 1000 + SGW_PPP_PASSIVE_OPEN_MS - 1);
+	pump(s, c, 1000 + SGW_PPP_PASSIVE_OPEN_MS - 1);
+	assert_int_equal(tclient_state(c), TCLIENT_PPP_LCP);
+	sgw_session_tick(s, 1000 + SGW_PPP_PASSIVE_OPEN_MS);
+	pump(s, c, 1000 + SGW_PPP_PASSIVE_OPEN_MS);
+	assert_int_equal(tclient_state(c), TCLIENT_UP);
+	assert_int_equal(sgw_session_phase(s), SGW_SESSION_ESTABLISHED);
+	sgw_session_destroy(s);
+	tclient_destroy(c);
+}
+
 /* HTTP that is not the SSTP request gets its status and the call ends. */
 static void test_http_refused(void **state)
 {
@@ -626,6 +654,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_negotiation_timeout, pool_up, pool_down),
 		cmocka_unit_test_setup_teardown(test_handshake_timeout, pool_up, pool_down),
 		cmocka_unit_test_setup_teardown(test_garbage, pool_up, pool_down),
+		cmocka_unit_test_setup_teardown(test_lcp_passive_client, pool_up, pool_down),
 		cmocka_unit_test_setup_teardown(test_http_refused, pool_up, pool_down),
 		cmocka_unit_test_setup_teardown(test_renegotiation, pool_up, pool_down),
 	};

@@ -121,6 +121,7 @@ struct ipq_ent {
 };
 
 struct tclient {
+	bool lcp_req_sent;        /* our first LCP Configure-Request is out */
 	struct tclient_cfg cfg;
 	enum tclient_state state;
 	char err[ERR_LEN];
@@ -577,7 +578,14 @@ static int lcp_echo(struct tclient *c, const uint8_t *p, size_t len)
 
 static int lcp_input(struct tclient *c, const uint8_t *p, size_t len)
 {
-	int r = cp_input(c, &c->lcp, p, len);
+	int r;
+
+	if (!c->lcp_req_sent && len > 0 && p[0] == CONF_REQ) {
+		c->lcp_req_sent = true;
+		if (cp_send_req(c, &c->lcp) != 0)
+			return -1;
+	}
+	r = cp_input(c, &c->lcp, p, len);
 
 	if (r != 1)
 		return r;
@@ -720,6 +728,16 @@ static int eap_tls(struct tclient *c, uint8_t id, const uint8_t *d, size_t len)
 		return fail(c, "EAP-TLS: cannot set up the TLS client (certificate or key files?)");
 	if (eaptls_peer_input(c->eap, d, len, out, sizeof(out) - 8, &n) != EAPTLS_PEER_SEND)
 		return fail(c, "%s", eaptls_peer_error(c->eap));
+	/* pppd 2.4.9 acknowledges the TLS 1.3 commitment message with a
+	 * Response that has no Type at all (its eaptls_send() returns early). */
+	if (c->cfg.pppd_bare_ack && n == 1 && out[0] == 0 &&
+	    eaptls_peer_commitment_seen(c->eap)) {
+		c->eap_last_resp[0] = EAP_RESPONSE;
+		c->eap_last_resp[1] = id;
+		put16(c->eap_last_resp + 2, 4);
+		c->eap_last_resp_len = 4;
+		return send_ppp(c, PROTO_EAP, c->eap_last_resp, 4);
+	}
 	/* Early: CALL_CONNECTED goes out before the Response that lets the
 	 * server finish EAP, so the server must keep it and verify it later. */
 	if ((c->cfg.faults & TCLIENT_FAULT_CALL_CONNECTED_EARLY) &&
@@ -973,6 +991,9 @@ static int on_connect_ack(struct tclient *c, const struct ctl *m)
 	if (c->hash == 0)
 		return fail(c, "SSTP: no usable hash in bitmask 0x%02x", offered);
 	c->state = TCLIENT_PPP_LCP;
+	if (c->cfg.lcp_passive)
+		return 0; /* our request follows the server's (lcp_input) */
+	c->lcp_req_sent = true;
 	return cp_send_req(c, &c->lcp);
 }
 

@@ -65,6 +65,8 @@ struct tclient_cfg {
 	const char *host;                 /* HTTP Host (NULL: "sstpgw.test") */
 	const char *sni;                  /* send this SNI (NULL: none, like sstpc without --tls-ext) */
 	const char *http_request;         /* send this instead of the SSTP_DUPLEX_POST request */
+	bool lcp_passive;                 /* send our LCP Configure-Request only after the server's */
+	bool pppd_bare_ack;               /* ack the TLS 1.3 commitment with a Type-less Response, as pppd 2.4.9 */
 };
 
 struct tclient;

@@ -138,13 +138,13 @@ static bool cert_hash_ok(const struct sgw_binding_expect *exp,
 }
 
 /* Compound MAC under one HLAK layout. */
-static bool mac_ok(const struct sgw_binding_expect *exp, enum sgw_binding_hash h,
+static bool mac_ok(const uint8_t *msk, enum sgw_binding_hash h,
 		   enum sgw_hlak_layout layout, const uint8_t *msg)
 {
 	uint8_t hlak[SGW_SSTP_HLAK_LEN], cmk[32], mac[SGW_SSTP_MAC_LEN];
 	bool ok = false;
 
-	sgw_binding_hlak(layout, exp->msk, hlak);
+	sgw_binding_hlak(layout, msk, hlak);
 	if (sgw_binding_cmk(h, hlak, cmk) == 0 &&
 	    sgw_binding_compound_mac(h, cmk, msg, mac) == 0)
 		ok = CRYPTO_memcmp(mac, msg + SGW_BINDING_OFF_MAC, sizeof(mac)) == 0;
@@ -154,17 +154,40 @@ static bool mac_ok(const struct sgw_binding_expect *exp, enum sgw_binding_hash h
 	return ok;
 }
 
-enum sgw_binding_verdict sgw_binding_verify(const struct sgw_binding_expect *exp,
-					    const uint8_t msg[SGW_SSTP_CALL_CONNECTED_LEN],
-					    enum sgw_hlak_layout *layout)
+/* The MAC under every key the client may have used: each HLAK layout of
+ * the MSK, then of the compat MSK; without keys, the zero HLAK only. */
+static bool any_mac_ok(const struct sgw_binding_expect *exp, enum sgw_binding_hash h,
+		       const uint8_t *msg, struct sgw_binding_match *m)
 {
-	static const enum sgw_hlak_layout with_msk[] = {
+	static const enum sgw_hlak_layout layouts[] = {
 		SGW_HLAK_MSK_0_32, SGW_HLAK_MSK_0_16_32_48,
 	};
-	static const enum sgw_hlak_layout without_msk[] = { SGW_HLAK_ZERO };
-	const enum sgw_hlak_layout *try = exp->have_msk ? with_msk : without_msk;
-	size_t n = exp->have_msk ? 2 : 1;
+	const uint8_t *msks[2] = { exp->msk, exp->msk_compat };
+	size_t nmsk = exp->have_msk_compat ? 2 : 1;
+
+	if (!exp->have_msk) {
+		m->layout = SGW_HLAK_ZERO;
+		m->msk_compat = false;
+		return mac_ok(exp->msk, h, SGW_HLAK_ZERO, msg);
+	}
+	for (size_t k = 0; k < nmsk; k++) {
+		for (size_t i = 0; i < sizeof(layouts) / sizeof(layouts[0]); i++) {
+			if (mac_ok(msks[k], h, layouts[i], msg)) {
+				m->layout = layouts[i];
+				m->msk_compat = k == 1;
+				return true;
+			}
+		}
+	}
+	return false;
+}
+
+enum sgw_binding_verdict sgw_binding_verify(const struct sgw_binding_expect *exp,
+					    const uint8_t msg[SGW_SSTP_CALL_CONNECTED_LEN],
+					    struct sgw_binding_match *match)
+{
 	enum sgw_binding_hash h = (enum sgw_binding_hash)msg[SGW_BINDING_OFF_HASH];
+	struct sgw_binding_match m;
 
 	if (!hash_ok(msg[SGW_BINDING_OFF_HASH], exp->hash_bitmask))
 		return SGW_BINDING_BAD_HASH_PROTOCOL;
@@ -173,12 +196,9 @@ enum sgw_binding_verdict sgw_binding_verify(const struct sgw_binding_expect *exp
 		return SGW_BINDING_BAD_NONCE;
 	if (!cert_hash_ok(exp, h, msg + SGW_BINDING_OFF_CERT_HASH))
 		return SGW_BINDING_BAD_CERT_HASH;
-	for (size_t i = 0; i < n; i++) {
-		if (mac_ok(exp, h, try[i], msg)) {
-			if (layout != NULL)
-				*layout = try[i];
-			return SGW_BINDING_OK;
-		}
-	}
-	return SGW_BINDING_BAD_MAC;
+	if (!any_mac_ok(exp, h, msg, &m))
+		return SGW_BINDING_BAD_MAC;
+	if (match != NULL)
+		*match = m;
+	return SGW_BINDING_OK;
 }

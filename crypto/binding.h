@@ -65,6 +65,16 @@ struct sgw_binding_expect {
 	uint8_t cert_sha256[32];
 	bool have_msk;                   /* false: only SGW_HLAK_ZERO is tried */
 	uint8_t msk[SGW_EAP_MSK_LEN];
+	/* EAP-TLS 1.3 as Debian's pppd 2.4.9 derives it: the exporter without
+	 * RFC 9190's context byte (sgw_eaptls_msk_compat). Tried after msk. */
+	bool have_msk_compat;
+	uint8_t msk_compat[SGW_EAP_MSK_LEN];
+};
+
+/* Which keys a verified CALL_CONNECTED was made with. */
+struct sgw_binding_match {
+	enum sgw_hlak_layout layout;
+	bool msk_compat;                 /* from msk_compat, not msk */
 };
 
 enum sgw_binding_verdict {
@@ -77,11 +87,12 @@ enum sgw_binding_verdict {
 const char *sgw_binding_verdict_str(enum sgw_binding_verdict v);
 
 /* Checks, in order, hash protocol, nonce, certificate hash and Compound MAC
- * (constant-time compares). On OK, *layout says which HLAK layout matched.
- * The message's framing (type, attribute, lengths) is the caller's to check. */
+ * (constant-time compares). On OK, *match (may be NULL) says which keys
+ * matched. The message's framing (type, attribute, lengths) is the
+ * caller's to check. */
 enum sgw_binding_verdict sgw_binding_verify(const struct sgw_binding_expect *exp,
 					    const uint8_t msg[SGW_SSTP_CALL_CONNECTED_LEN],
-					    enum sgw_hlak_layout *layout);
+					    struct sgw_binding_match *match);
 
 #ifdef __cplusplus
 }

@@ -69,6 +69,8 @@ struct sgw_eaptls {
 	enum sgw_tls_version version;
 	uint8_t msk[SGW_EAP_MSK_LEN];
 	uint8_t emsk[SGW_EAP_EMSK_LEN];
+	uint8_t msk_compat[SGW_EAP_MSK_LEN];
+	bool have_msk_compat;
 	struct sgw_x509_result peer;
 	char err[256];
 };
@@ -254,6 +256,7 @@ static enum sgw_eaptls_status tls_done(struct sgw_eaptls *e, uint8_t *out,
 		return fail(e, out_len);
 	}
 	e->have_keys = true;
+	e->have_msk_compat = sgw_tls_conn_export_eap_compat(e->tls, e->msk_compat) == 0;
 	/* RFC 9190 2.1.1 / 2.5: with TLS 1.3 the server confirms that the
 	 * handshake is over (no more post-handshake messages will follow)
 	 * with one application byte 0x00, before EAP-Success. */
@@ -520,6 +523,14 @@ int sgw_eaptls_keys(const struct sgw_eaptls *e, uint8_t msk[SGW_EAP_MSK_LEN],
 		return -EINVAL;
 	memcpy(msk, e->msk, SGW_EAP_MSK_LEN);
 	memcpy(emsk, e->emsk, SGW_EAP_EMSK_LEN);
+	return 0;
+}
+
+int sgw_eaptls_msk_compat(const struct sgw_eaptls *e, uint8_t msk[SGW_EAP_MSK_LEN])
+{
+	if (e->state != ST_SUCCESS || !e->have_msk_compat)
+		return -ENOENT;
+	memcpy(msk, e->msk_compat, SGW_EAP_MSK_LEN);
 	return 0;
 }
 

@@ -56,6 +56,10 @@ enum sgw_eaptls_status sgw_eaptls_input(struct sgw_eaptls *e,
 __attribute__((warn_unused_result))
 int sgw_eaptls_keys(const struct sgw_eaptls *e, uint8_t msk[SGW_EAP_MSK_LEN],
 		    uint8_t emsk[SGW_EAP_EMSK_LEN]);
+/* After SGW_EAPTLS_SUCCESS with TLS 1.3: the MSK as Debian's pppd 2.4.9
+ * derives it (sgw_tls_conn_export_eap_compat). 0, or -ENOENT (TLS 1.2). */
+__attribute__((warn_unused_result))
+int sgw_eaptls_msk_compat(const struct sgw_eaptls *e, uint8_t msk[SGW_EAP_MSK_LEN]);
 /* The verdict on the client's certificate (valid after SUCCESS or FAILURE
  * once a certificate was seen). */
 const struct sgw_x509_result *sgw_eaptls_peer(const struct sgw_eaptls *e);

@@ -286,11 +286,16 @@ static int ctx_options(SSL_CTX *ctx, const struct sgw_tls_server_cfg *cfg,
 	}
 	SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION |
 			    SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_NO_TICKET);
-	/* No tickets and no cache: the first application record in each
-	 * direction has a known sequence number, and no SSL outlives its
-	 * handshake. */
+	/* No session cache, so nothing can ever be resumed: every client
+	 * certificate is verified against the current roots and revoked set.
+	 * Outer TLS sends no tickets either, so the first application record
+	 * in each direction has a known sequence number. EAP-TLS sends one
+	 * TLS 1.3 ticket: Debian's pppd 2.4.9 takes the handshake as finished
+	 * only once it has one (eaptls_is_init_finished). With
+	 * SSL_OP_NO_TICKET it is a stateful ticket naming a session that was
+	 * never cached, so it cannot resume anything. */
 	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
-	if (SSL_CTX_set_num_tickets(ctx, 0) != 1 ||
+	if (SSL_CTX_set_num_tickets(ctx, cfg->verify_client ? 1 : 0) != 1 ||
 	    SSL_CTX_set_min_proto_version(ctx, lo) != 1 ||
 	    SSL_CTX_set_max_proto_version(ctx, hi) != 1) {
 		set_err(err, err_len, "TLS options: %s", openssl_reason("refused"));
@@ -694,6 +699,26 @@ int sgw_tls_conn_export_eap(struct sgw_tls_conn *c,
 		memcpy(msk, km, SGW_EAP_MSK_LEN);
 		memcpy(emsk, km + SGW_EAP_MSK_LEN, SGW_EAP_EMSK_LEN);
 	}
+	OPENSSL_cleanse(km, sizeof(km));
+	return ok == 1 ? 0 : -EINVAL;
+}
+
+int sgw_tls_conn_export_eap_compat(struct sgw_tls_conn *c,
+				   uint8_t msk[SGW_EAP_MSK_LEN])
+{
+	static const char label13[] = "EXPORTER_EAP_TLS_Key_Material";
+	uint8_t km[EAP_KEYING_LEN];
+	int ok;
+
+	if (c->state != CONN_DONE)
+		return -EINVAL;
+	if (sgw_tls_conn_version(c) != SGW_TLS_VERSION_1_3)
+		return -ENOENT;
+	ERR_clear_error();
+	ok = SSL_export_keying_material(c->ssl, km, sizeof(km), label13,
+					sizeof(label13) - 1, NULL, 0, 0);
+	if (ok == 1)
+		memcpy(msk, km, SGW_EAP_MSK_LEN);
 	OPENSSL_cleanse(km, sizeof(km));
 	return ok == 1 ? 0 : -EINVAL;
 }

@@ -97,6 +97,12 @@ __attribute__((warn_unused_result))
 int sgw_tls_conn_export_eap(struct sgw_tls_conn *c,
 			    uint8_t msk[SGW_EAP_MSK_LEN],
 			    uint8_t emsk[SGW_EAP_EMSK_LEN]);
+/* TLS 1.3 only: the MSK as Debian's pppd 2.4.9 derives it, from the same
+ * exporter label but without the context byte 0x0D (it passes
+ * use_context = 0). Returns 0, or -ENOENT for TLS 1.2 (no variant). */
+__attribute__((warn_unused_result))
+int sgw_tls_conn_export_eap_compat(struct sgw_tls_conn *c,
+				   uint8_t msk[SGW_EAP_MSK_LEN]);
 /* verify_client: the verdict on the client's chain (also when it failed). */
 const struct sgw_x509_result *sgw_tls_conn_peer(const struct sgw_tls_conn *c);
 /* RFC 9190 2.5: seal one application byte 0x00 into the output (TLS 1.3

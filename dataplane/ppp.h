@@ -52,6 +52,8 @@ struct sgw_ppp_auth_ops {
 					uint8_t *out, size_t cap, size_t *out_len);
 	int (*keys)(const void *a, uint8_t msk[SGW_EAP_MSK_LEN],
 		    uint8_t emsk[SGW_EAP_EMSK_LEN]);
+	/* Optional (NULL: none): sgw_eaptls_msk_compat. */
+	int (*msk_compat)(const void *a, uint8_t msk[SGW_EAP_MSK_LEN]);
 	const struct sgw_x509_result *(*peer)(const void *a);
 	const char *(*error)(const void *a);
 };
@@ -203,6 +205,10 @@ const char *sgw_ppp_identity(const struct sgw_ppp *p); /* "" before Identity */
 __attribute__((warn_unused_result))
 int sgw_ppp_auth_keys(const struct sgw_ppp *p, uint8_t msk[SGW_EAP_MSK_LEN],
 		      uint8_t emsk[SGW_EAP_EMSK_LEN]);
+/* After SGW_PPP_EV_AUTH_OK: the pppd 2.4.9 variant of the MSK (EAP-TLS
+ * 1.3 only, sgw_eaptls_msk_compat). 0, or -ENOENT. */
+__attribute__((warn_unused_result))
+int sgw_ppp_auth_msk_compat(const struct sgw_ppp *p, uint8_t msk[SGW_EAP_MSK_LEN]);
 /* The certificate verdict (sgw_eaptls_peer), or NULL. */
 const struct sgw_x509_result *sgw_ppp_auth_peer(const struct sgw_ppp *p);
 /* Frees the authenticator and the EAP buffers (~4 KiB) once the session has

@@ -49,6 +49,11 @@ static int tls_keys(const void *a, uint8_t msk[SGW_EAP_MSK_LEN],
 	return sgw_eaptls_keys(a, msk, emsk);
 }
 
+static int tls_msk_compat(const void *a, uint8_t msk[SGW_EAP_MSK_LEN])
+{
+	return sgw_eaptls_msk_compat(a, msk);
+}
+
 static const struct sgw_x509_result *tls_peer(const void *a)
 {
 	return sgw_eaptls_peer(a);
@@ -65,6 +70,7 @@ const struct sgw_ppp_auth_ops ppp_eaptls_ops = {
 	.start = tls_start,
 	.input = tls_input,
 	.keys = tls_keys,
+	.msk_compat = tls_msk_compat,
 	.peer = tls_peer,
 	.error = tls_error,
 };
@@ -309,6 +315,14 @@ int sgw_ppp_auth_keys(const struct sgw_ppp *p, uint8_t msk[SGW_EAP_MSK_LEN],
 	if (!p->auth_ok || p->eap == NULL || p->eap->auth == NULL)
 		return -EINVAL;
 	return p->auth_ops->keys(p->eap->auth, msk, emsk);
+}
+
+int sgw_ppp_auth_msk_compat(const struct sgw_ppp *p, uint8_t msk[SGW_EAP_MSK_LEN])
+{
+	if (!p->auth_ok || p->eap == NULL || p->eap->auth == NULL ||
+	    p->auth_ops->msk_compat == NULL)
+		return -ENOENT;
+	return p->auth_ops->msk_compat(p->eap->auth, msk);
 }
 
 const struct sgw_x509_result *sgw_ppp_auth_peer(const struct sgw_ppp *p)

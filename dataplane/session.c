@@ -251,7 +251,7 @@ static void free_bind(struct sgw_session *s)
 static void check_binding(struct sgw_session *s)
 {
 	const uint8_t *msg = sgw_sstp_call_connected_msg(&s->sstp);
-	enum sgw_hlak_layout layout = SGW_HLAK_MSK_0_32;
+	struct sgw_binding_match m = { SGW_HLAK_MSK_0_32, false };
 	enum sgw_binding_verdict v;
 	struct sgw_sstp_out out;
 
@@ -259,7 +259,7 @@ static void check_binding(struct sgw_session *s)
 		s->info.call_connected_early = true;
 	if (msg == NULL || !s->auth_ok || s->bind == NULL)
 		return;
-	v = sgw_binding_verify(s->bind, msg, &layout);
+	v = sgw_binding_verify(s->bind, msg, &m);
 	free_bind(s);
 	if (v != SGW_BINDING_OK) {
 		set_end(s, SGW_END_BINDING_FAILED, sgw_binding_verdict_str(v));
@@ -268,10 +268,12 @@ static void check_binding(struct sgw_session *s)
 	}
 	s->binding_ok = true;
 	s->info.binding_hash = msg[SGW_BINDING_OFF_HASH];
-	s->info.hlak_layout = (uint8_t)layout;
+	s->info.hlak_layout = (uint8_t)m.layout;
+	s->info.msk_compat = m.msk_compat;
 	sstp_event(s, sgw_sstp_binding_verified(&s->sstp, true, s->now, &out), &out);
-	slog(s, "binding ok: %s, HLAK %s", s->info.binding_hash == 1 ? "SHA-1" : "SHA-256",
-	     layout == SGW_HLAK_MSK_0_32 ? "MSK[0..31]" : "MSK[0..15]||MSK[32..47]");
+	slog(s, "binding ok: %s, HLAK %s%s", s->info.binding_hash == 1 ? "SHA-1" : "SHA-256",
+	     m.layout == SGW_HLAK_MSK_0_32 ? "MSK[0..31]" : "MSK[0..15]||MSK[32..47]",
+	     m.msk_compat ? " of the pppd 2.4.9 TLS 1.3 MSK" : "");
 	if (s->network_up)
 		s->phase = SGW_SESSION_ESTABLISHED;
 }
@@ -323,6 +325,7 @@ static void auth_ok(struct sgw_session *s)
 	}
 	sgw_wipe(emsk, sizeof(emsk));
 	s->bind->have_msk = true;
+	s->bind->have_msk_compat = sgw_ppp_auth_msk_compat(s->ppp, s->bind->msk_compat) == 0;
 	s->auth_ok = true;
 	sgw_ppp_release_auth(s->ppp);
 	sgw_thumbprint_format(s->info.thumbprint, tp);

@@ -97,6 +97,7 @@ struct sgw_session_info {
 	uint16_t eap_tls_version;
 	uint8_t binding_hash;            /* 1 SHA-1, 2 SHA-256 */
 	uint8_t hlak_layout;             /* enum sgw_hlak_layout that matched */
+	bool msk_compat;                 /* the binding used pppd 2.4.9's TLS 1.3 MSK */
 	bool call_connected_early;       /* it came before EAP ended: kept, verified later */
 	enum sgw_session_end end;
 	char end_detail[256];

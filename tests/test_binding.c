@@ -120,12 +120,12 @@ static void test_kat_verify(void **state)
 	for (size_t i = 0; i < NKATS; i++) {
 		uint8_t msg[112];
 		struct sgw_binding_expect exp;
-		enum sgw_hlak_layout layout = SGW_HLAK_LAYOUT_COUNT;
+		struct sgw_binding_match m = { SGW_HLAK_LAYOUT_COUNT, true };
 
 		print_message("case %zu: %s\n", i + 1, kats[i].name);
 		load(&kats[i], msg, &exp);
-		assert_int_equal(sgw_binding_verify(&exp, msg, &layout), SGW_BINDING_OK);
-		assert_int_equal(layout, SGW_HLAK_MSK_0_32);
+		assert_int_equal(sgw_binding_verify(&exp, msg, &m), SGW_BINDING_OK);
+		assert_int_equal(m.layout, SGW_HLAK_MSK_0_32);
 	}
 }
 
@@ -135,7 +135,7 @@ static void test_pppd_layout(void **state)
 	const struct kat *k = &kats[1];
 	uint8_t msg[112], key[32], cmk[32], hlak[32];
 	struct sgw_binding_expect exp;
-	enum sgw_hlak_layout layout = SGW_HLAK_LAYOUT_COUNT;
+	struct sgw_binding_match m = { SGW_HLAK_LAYOUT_COUNT, true };
 
 	(void)state;
 	load(k, msg, &exp);
@@ -147,8 +147,34 @@ static void test_pppd_layout(void **state)
 	assert_int_equal(sgw_binding_cmk(k->hash, hlak, cmk), 0);
 	assert_int_equal(sgw_binding_compound_mac(k->hash, cmk, msg,
 						  msg + SGW_BINDING_OFF_MAC), 0);
-	assert_int_equal(sgw_binding_verify(&exp, msg, &layout), SGW_BINDING_OK);
-	assert_int_equal(layout, SGW_HLAK_MSK_0_16_32_48);
+	assert_int_equal(sgw_binding_verify(&exp, msg, &m), SGW_BINDING_OK);
+	assert_int_equal(m.layout, SGW_HLAK_MSK_0_16_32_48);
+	assert_false(m.msk_compat);
+}
+
+/* EAP-TLS 1.3 with Debian's pppd 2.4.9: its MSK comes from the exporter
+ * without RFC 9190's context byte. The MAC made with it verifies only when
+ * that MSK is offered as msk_compat, and the match says so. */
+static void test_msk_compat(void **state)
+{
+	const struct kat *k = &kats[1];
+	uint8_t msg[112], key[32];
+	struct sgw_binding_expect exp;
+	struct sgw_binding_match m = { SGW_HLAK_LAYOUT_COUNT, false };
+
+	(void)state;
+	load(k, msg, &exp);
+	unhex(k->key, key, 32);
+	/* The KAT key as a compat MSK in the pppd layout; the RFC MSK differs. */
+	memset(exp.msk_compat, 0x5A, sizeof(exp.msk_compat));
+	memcpy(exp.msk_compat, key, 16);
+	memcpy(exp.msk_compat + 32, key + 16, 16);
+	memset(exp.msk, 0xA5, sizeof(exp.msk));
+	assert_int_equal(sgw_binding_verify(&exp, msg, &m), SGW_BINDING_BAD_MAC);
+	exp.have_msk_compat = true;
+	assert_int_equal(sgw_binding_verify(&exp, msg, &m), SGW_BINDING_OK);
+	assert_int_equal(m.layout, SGW_HLAK_MSK_0_16_32_48);
+	assert_true(m.msk_compat);
 }
 
 /* No keys: HLAK is 32 zero bytes, and only that is tried. */
@@ -156,7 +182,7 @@ static void test_zero_hlak(void **state)
 {
 	uint8_t msg[112], zero[32] = { 0 }, hlak[32], cmk[32];
 	struct sgw_binding_expect exp;
-	enum sgw_hlak_layout layout = SGW_HLAK_LAYOUT_COUNT;
+	struct sgw_binding_match m = { SGW_HLAK_LAYOUT_COUNT, true };
 
 	(void)state;
 	load(&kats[0], msg, &exp);
@@ -165,10 +191,10 @@ static void test_zero_hlak(void **state)
 	assert_int_equal(sgw_binding_cmk(SGW_BINDING_SHA1, hlak, cmk), 0);
 	assert_int_equal(sgw_binding_compound_mac(SGW_BINDING_SHA1, cmk, msg,
 						  msg + SGW_BINDING_OFF_MAC), 0);
-	assert_int_equal(sgw_binding_verify(&exp, msg, &layout), SGW_BINDING_BAD_MAC);
+	assert_int_equal(sgw_binding_verify(&exp, msg, &m), SGW_BINDING_BAD_MAC);
 	exp.have_msk = false;
-	assert_int_equal(sgw_binding_verify(&exp, msg, &layout), SGW_BINDING_OK);
-	assert_int_equal(layout, SGW_HLAK_ZERO);
+	assert_int_equal(sgw_binding_verify(&exp, msg, &m), SGW_BINDING_OK);
+	assert_int_equal(m.layout, SGW_HLAK_ZERO);
 }
 
 enum mutation {
@@ -252,13 +278,13 @@ static void test_bad_verdicts(void **state)
 		const struct bad_case *c = &bad_cases[i];
 		uint8_t msg[112];
 		struct sgw_binding_expect exp;
-		enum sgw_hlak_layout layout = SGW_HLAK_LAYOUT_COUNT;
+		struct sgw_binding_match m = { SGW_HLAK_LAYOUT_COUNT, true };
 
 		print_message("case %zu\n", i + 1);
 		load(&kats[c->kat], msg, &exp);
-		assert_int_equal(sgw_binding_verify(&exp, msg, &layout), SGW_BINDING_OK);
+		assert_int_equal(sgw_binding_verify(&exp, msg, &m), SGW_BINDING_OK);
 		mutate(c->mut, msg, &exp);
-		assert_int_equal(sgw_binding_verify(&exp, msg, &layout), c->want);
+		assert_int_equal(sgw_binding_verify(&exp, msg, &m), c->want);
 	}
 }
 
@@ -298,6 +324,7 @@ int main(void)
 		cmocka_unit_test(test_kat_mac),
 		cmocka_unit_test(test_kat_verify),
 		cmocka_unit_test(test_pppd_layout),
+		cmocka_unit_test(test_msk_compat),
 		cmocka_unit_test(test_zero_hlak),
 		cmocka_unit_test(test_bad_verdicts),
 		cmocka_unit_test(test_bad_hash_args),

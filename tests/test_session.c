@@ -255,7 +255,7 @@ struct good_case {
 	size_t eap_frag;
 	uint16_t mru;
 	enum sgw_aead_backend aead;
-	bool bare_ack;             /* pppd 2.4.9's Type-less ack of the commitment */
+	bool pppd_249;             /* Debian pppd 2.4.9 under EAP-TLS 1.3 */
 };
 
 static const struct good_case good[] = {
@@ -279,7 +279,7 @@ static void run_good(const struct good_case *g, unsigned num)
 		.hash_pref = g->hash, .pppd_hlak = g->pppd_hlak, .windows_lcp = g->windows_lcp,
 		.eap_frag = g->eap_frag, .mru = g->mru, .identity = "client1",
 		.faults = g->early_cc ? TCLIENT_FAULT_CALL_CONNECTED_EARLY : 0,
-		.pppd_bare_ack = g->bare_ack,
+		.pppd_249 = g->pppd_249,
 	};
 	struct sgw_session_env env = W.env;
 	struct sgw_session *s;
@@ -317,6 +317,7 @@ static void run_good(const struct good_case *g, unsigned num)
 	assert_memory_equal(info->thumbprint, W.client[g->cert].thumbprint, 20);
 	assert_int_equal(info->root_id, W.root_id);
 	assert_int_equal(info->call_connected_early, g->early_cc);
+	assert_int_equal(info->msk_compat, g->pppd_249 && g->eap_max == 0x0304);
 	assert_int_equal(tclient_eap_tls_version(c), g->eap_max ? g->eap_max : 0x0303);
 	if (g->eap_frag != 0) {
 		/* Our flights went in fragments, each but the last acked

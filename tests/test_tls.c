@@ -190,6 +190,15 @@ static enum sgw_tls_status handshake(struct pair *p, const struct client_opts *o
 		if (st == SGW_TLS_FAILED)
 			return st;
 		if (st == SGW_TLS_DONE && p->cli_rc == 1 &&
+		    BIO_ctrl_pending(p->crbio) > 0) {
+			uint8_t peek;
+
+			/* Post-handshake messages (the EAP-TLS server's one
+			 * TLS 1.3 ticket) are read by the client's next read. */
+			ERR_clear_error();
+			(void)SSL_peek(p->cli, &peek, 1);
+		}
+		if (st == SGW_TLS_DONE && p->cli_rc == 1 &&
 		    BIO_ctrl_pending(p->crbio) == 0)
 			return st;
 		if (p->cli_rc <= 0 && SSL_get_error(p->cli, p->cli_rc) != SSL_ERROR_WANT_READ &&

@@ -29,7 +29,8 @@ struct eaptls_peer {
 	BIO *rbio; /* server -> us */
 	BIO *wbio; /* us -> server */
 	size_t frag;
-	bool started, done, tls_failed, commitment;
+	bool started, done, tls_failed, commitment, pppd_249;
+	unsigned tickets;
 	/* The server's flight being reassembled (RFC 5216 2.1.5). */
 	uint8_t *in;
 	size_t in_len;
@@ -143,6 +144,17 @@ static int setup_ctx(SSL_CTX *ctx, const struct eaptls_peer_cfg *cfg)
 	return 0;
 }
 
+/* A NewSessionTicket (or a TLS 1.2 session): counted, not kept. */
+static int on_ticket(SSL *ssl, SSL_SESSION *sess)
+{
+	struct eaptls_peer *p = SSL_get_app_data(ssl);
+
+	(void)sess;
+	if (p != NULL)
+		p->tickets++;
+	return 0;
+}
+
 struct eaptls_peer *eaptls_peer_create(const struct eaptls_peer_cfg *cfg)
 {
 	struct eaptls_peer *p = calloc(1, sizeof(*p));
@@ -167,6 +179,11 @@ struct eaptls_peer *eaptls_peer_create(const struct eaptls_peer_cfg *cfg)
 	if (p->ssl == NULL || p->rbio == NULL || p->wbio == NULL)
 		goto err;
 	SSL_set_bio(p->ssl, p->rbio, p->wbio); /* the SSL owns both now */
+	SSL_set_app_data(p->ssl, p);
+	p->pppd_249 = cfg->pppd_249;
+	SSL_CTX_set_session_cache_mode(p->ctx, SSL_SESS_CACHE_CLIENT |
+				       SSL_SESS_CACHE_NO_INTERNAL_STORE);
+	SSL_CTX_sess_set_new_cb(p->ctx, on_ticket);
 	SSL_set_connect_state(p->ssl);
 	return p;
 err:
@@ -384,7 +401,14 @@ bool eaptls_peer_may_succeed(const struct eaptls_peer *p)
 {
 	if (!eaptls_peer_handshake_done(p))
 		return false;
-	return SSL_version(p->ssl) != TLS1_3_VERSION || p->commitment;
+	if (SSL_version(p->ssl) != TLS1_3_VERSION)
+		return true;
+	return p->pppd_249 ? p->tickets > 0 : p->commitment;
+}
+
+unsigned eaptls_peer_tickets(const struct eaptls_peer *p)
+{
+	return p->tickets;
 }
 
 uint16_t eaptls_peer_version(const struct eaptls_peer *p)
@@ -404,10 +428,11 @@ int eaptls_peer_msk(struct eaptls_peer *p, uint8_t msk[EAPTLS_PEER_MSK_LEN])
 	if (!eaptls_peer_handshake_done(p))
 		return -1;
 	ERR_clear_error();
+	/* pppd 2.4.9 passes the context but use_context = 0: no context. */
 	if (SSL_version(p->ssl) == TLS1_3_VERSION)
 		r = SSL_export_keying_material(p->ssl, km, sizeof(km), label13,
 					       sizeof(label13) - 1, ctx13,
-					       sizeof(ctx13), 1);
+					       sizeof(ctx13), !p->pppd_249);
 	else
 		r = SSL_export_keying_material(p->ssl, km, sizeof(km), label12,
 					       sizeof(label12) - 1, NULL, 0, 0);

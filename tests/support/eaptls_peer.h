@@ -38,6 +38,10 @@ struct eaptls_peer_cfg {
 	const char *ca_file;     /* verify the server (NULL: do not) */
 	uint16_t tls_max;        /* 0x0303 / 0x0304 (0: 0x0303, like pppd 2.4.9) */
 	size_t frag;             /* TLS data bytes per fragment (0: 1000) */
+	/* Debian's pppd 2.4.9 under TLS 1.3: the handshake counts as finished
+	 * only once a NewSessionTicket arrived (eaptls_is_init_finished()),
+	 * and its MSK comes from the exporter without the context byte. */
+	bool pppd_249;
 };
 
 enum eaptls_peer_status {
@@ -65,6 +69,8 @@ bool eaptls_peer_handshake_done(const struct eaptls_peer *p);
 /* May the peer accept EAP-Success now? TLS 1.2: handshake done; TLS 1.3
  * (RFC 9190 2.1.1): handshake done and the commitment byte 0x00 received. */
 bool eaptls_peer_may_succeed(const struct eaptls_peer *p);
+/* NewSessionTickets received. */
+unsigned eaptls_peer_tickets(const struct eaptls_peer *p);
 bool eaptls_peer_commitment_seen(const struct eaptls_peer *p);
 /* 0x0303 or 0x0304 once negotiated, 0 before. */
 uint16_t eaptls_peer_version(const struct eaptls_peer *p);

@@ -720,6 +720,7 @@ static int eap_tls(struct tclient *c, uint8_t id, const uint8_t *d, size_t len)
 		.cert_file = c->cfg.cert_file, .key_file = c->cfg.key_file,
 		.chain_file = c->cfg.chain_file, .ca_file = c->cfg.eap_ca_file,
 		.tls_max = c->cfg.eap_tls_max, .frag = c->cfg.eap_frag,
+		.pppd_249 = c->cfg.pppd_249,
 	};
 	uint8_t out[SSTP_MAX];
 	size_t n;
@@ -728,10 +729,10 @@ static int eap_tls(struct tclient *c, uint8_t id, const uint8_t *d, size_t len)
 		return fail(c, "EAP-TLS: cannot set up the TLS client (certificate or key files?)");
 	if (eaptls_peer_input(c->eap, d, len, out, sizeof(out) - 8, &n) != EAPTLS_PEER_SEND)
 		return fail(c, "%s", eaptls_peer_error(c->eap));
-	/* pppd 2.4.9 acknowledges the TLS 1.3 commitment message with a
-	 * Response that has no Type at all (its eaptls_send() returns early). */
-	if (c->cfg.pppd_bare_ack && n == 1 && out[0] == 0 &&
-	    eaptls_peer_commitment_seen(c->eap)) {
+	/* pppd 2.4.9 without a ticket: its eaptls_send() finds nothing to
+	 * send and returns before writing the Type. */
+	if (c->cfg.pppd_249 && n == 1 && out[0] == 0 &&
+	    eaptls_peer_commitment_seen(c->eap) && eaptls_peer_tickets(c->eap) == 0) {
 		c->eap_last_resp[0] = EAP_RESPONSE;
 		c->eap_last_resp[1] = id;
 		put16(c->eap_last_resp + 2, 4);
@@ -785,7 +786,8 @@ static int eap_success(struct tclient *c)
 			    c->eap != NULL ? ": " : "",
 			    c->eap != NULL ? eaptls_peer_tls_error(c->eap) : "");
 	if (!eaptls_peer_may_succeed(c->eap))
-		return fail(c, "EAP: Success without the TLS 1.3 commitment byte (RFC 9190 2.1.1)");
+		return fail(c, "EAP: Success before our TLS 1.3 handshake was finished (%s)",
+			    c->cfg.pppd_249 ? "pppd 2.4.9 waits for a ticket" : "no commitment byte, RFC 9190 2.1.1");
 	if ((c->cfg.faults & TCLIENT_FAULT_IP_BEFORE_CONNECTED) && send_early_ip(c) != 0)
 		return -1;
 	/* sstpc: CALL_CONNECTED right after authentication, before IPCP. */

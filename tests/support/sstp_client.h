@@ -66,7 +66,10 @@ struct tclient_cfg {
 	const char *sni;                  /* send this SNI (NULL: none, like sstpc without --tls-ext) */
 	const char *http_request;         /* send this instead of the SSTP_DUPLEX_POST request */
 	bool lcp_passive;                 /* send our LCP Configure-Request only after the server's */
-	bool pppd_bare_ack;               /* ack the TLS 1.3 commitment with a Type-less Response, as pppd 2.4.9 */
+	/* Debian's pppd 2.4.9 under EAP-TLS 1.3: the handshake is finished only
+	 * once a NewSessionTicket arrived; without one it answers the next
+	 * Request with a Response that has no Type, and refuses EAP-Success. */
+	bool pppd_249;
 };
 
 struct tclient;

@@ -52,6 +52,8 @@ struct sgw_ppp_auth_ops {
 					uint8_t *out, size_t cap, size_t *out_len);
 	int (*keys)(const void *a, uint8_t msk[SGW_EAP_MSK_LEN],
 		    uint8_t emsk[SGW_EAP_EMSK_LEN]);
+	/* Optional (NULL: unknown): sgw_eaptls_version. */
+	uint16_t (*version)(const void *a);
 	/* Optional (NULL: none): sgw_eaptls_msk_compat. */
 	int (*msk_compat)(const void *a, uint8_t msk[SGW_EAP_MSK_LEN]);
 	const struct sgw_x509_result *(*peer)(const void *a);
@@ -205,6 +207,8 @@ const char *sgw_ppp_identity(const struct sgw_ppp *p); /* "" before Identity */
 __attribute__((warn_unused_result))
 int sgw_ppp_auth_keys(const struct sgw_ppp *p, uint8_t msk[SGW_EAP_MSK_LEN],
 		      uint8_t emsk[SGW_EAP_EMSK_LEN]);
+/* The TLS version EAP-TLS ran (0x0303, 0x0304), 0 if unknown. */
+uint16_t sgw_ppp_auth_tls_version(const struct sgw_ppp *p);
 /* After SGW_PPP_EV_AUTH_OK: the pppd 2.4.9 variant of the MSK (EAP-TLS
  * 1.3 only, sgw_eaptls_msk_compat). 0, or -ENOENT. */
 __attribute__((warn_unused_result))

@@ -49,6 +49,11 @@ static int tls_keys(const void *a, uint8_t msk[SGW_EAP_MSK_LEN],
 	return sgw_eaptls_keys(a, msk, emsk);
 }
 
+static uint16_t tls_version(const void *a)
+{
+	return (uint16_t)sgw_eaptls_version(a);
+}
+
 static int tls_msk_compat(const void *a, uint8_t msk[SGW_EAP_MSK_LEN])
 {
 	return sgw_eaptls_msk_compat(a, msk);
@@ -70,6 +75,7 @@ const struct sgw_ppp_auth_ops ppp_eaptls_ops = {
 	.start = tls_start,
 	.input = tls_input,
 	.keys = tls_keys,
+	.version = tls_version,
 	.msk_compat = tls_msk_compat,
 	.peer = tls_peer,
 	.error = tls_error,
@@ -315,6 +321,13 @@ int sgw_ppp_auth_keys(const struct sgw_ppp *p, uint8_t msk[SGW_EAP_MSK_LEN],
 	if (!p->auth_ok || p->eap == NULL || p->eap->auth == NULL)
 		return -EINVAL;
 	return p->auth_ops->keys(p->eap->auth, msk, emsk);
+}
+
+uint16_t sgw_ppp_auth_tls_version(const struct sgw_ppp *p)
+{
+	if (p->eap == NULL || p->eap->auth == NULL || p->auth_ops->version == NULL)
+		return 0;
+	return p->auth_ops->version(p->eap->auth);
 }
 
 int sgw_ppp_auth_msk_compat(const struct sgw_ppp *p, uint8_t msk[SGW_EAP_MSK_LEN])

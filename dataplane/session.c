@@ -319,6 +319,7 @@ static void auth_ok(struct sgw_session *s)
 		snprintf(s->info.cn, sizeof(s->info.cn), "%s", peer->cn);
 		s->info.root_id = peer->root_id;
 	}
+	s->info.eap_tls_version = sgw_ppp_auth_tls_version(s->ppp);
 	if (s->bind == NULL || sgw_ppp_auth_keys(s->ppp, s->bind->msk, emsk) != 0) {
 		abort_call(s, SGW_END_INTERNAL, "EAP keys unavailable", ATTRIB_STATUS_NO_ERROR);
 		return;
@@ -329,7 +330,9 @@ static void auth_ok(struct sgw_session *s)
 	s->auth_ok = true;
 	sgw_ppp_release_auth(s->ppp);
 	sgw_thumbprint_format(s->info.thumbprint, tp);
-	slog(s, "auth ok: cn=%s thumbprint=%s root=%d", s->info.cn, tp, s->info.root_id);
+	slog(s, "auth ok: cn=%s thumbprint=%s root=%d eap-tls=%s", s->info.cn, tp,
+	     s->info.root_id, s->info.eap_tls_version == SGW_TLS_VERSION_1_3 ? "TLSv1.3" :
+	     s->info.eap_tls_version == SGW_TLS_VERSION_1_2 ? "TLSv1.2" : "?");
 	check_binding(s);
 }
 

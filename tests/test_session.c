@@ -319,6 +319,7 @@ static void run_good(const struct good_case *g, unsigned num)
 	assert_int_equal(info->call_connected_early, g->early_cc);
 	assert_int_equal(info->msk_compat, g->pppd_249 && g->eap_max == 0x0304);
 	assert_int_equal(tclient_eap_tls_version(c), g->eap_max ? g->eap_max : 0x0303);
+	assert_int_equal(info->eap_tls_version, tclient_eap_tls_version(c));
 	if (g->eap_frag != 0) {
 		/* Our flights went in fragments, each but the last acked
 		 * by the server (sent also counts unfragmented messages). */

@@ -1,29 +1,189 @@
 #!/bin/bash
-# The lab default: set up and run sstpgw on a fresh Debian 12 machine (root).
+# SPDX-License-Identifier: BSD-3-Clause
 #
-# Today (issue #2 landed, #3 in progress) the DPDK data plane is not built
-# yet, so there is no gateway process to start and no real client to connect.
-# What this command does now, plainly:
-#   1. installs the build dependencies and builds sstpgw;
-#   2. generates the lab PKI in ./lab/certs (root .cer to upload, server
-#      certificate, client certificate client1@contoso.com as .pfx) and prints
-#      the thumbprints;
-#   3. runs one complete SSTP session in one process, through the real
-#      protocol core (TLS, HTTP, SSTP, LCP, EAP-TLS, crypto binding, IPCP,
-#      IPv4 both ways), and prints its log.
-# When the data plane lands, this script creates the network namespaces,
-# net_tap ports, VNet host and the real client in user-mode Linux instead.
-set -euo pipefail
-cd "$(dirname "$0")/.."
-scripts/install-deps.sh
-[ -f build/build.ninja ] || meson setup build -Dtests=enabled
-ninja -C build
-echo
-echo "== lab PKI (scripts/sstpgw-certs.sh lab lab/certs)"
-scripts/sstpgw-certs.sh lab lab/certs
-echo
-echo "== one whole SSTP session through the protocol core (tests/test_session)"
-SGW_SESSION_VERBOSE=1 build/tests/test_session
-echo
-echo "The DPDK gateway (net_tap ports, VNet host, real client in user-mode"
-echo "Linux) is issue #3 and not built yet: nothing is left running."
+# The lab default: a gateway, a VNet host and the real Linux SSTP client on
+# one machine (Debian 12, run as root).
+#
+#   scripts/lab.sh          set up (or set up again) and run: the client pings the VNet host
+#   scripts/lab.sh down     stop the gateway, remove the namespaces
+#   scripts/lab.sh status   what is running
+#
+#  UML guest (sstpc + pppd)   sgw-lab-gw                                sgw-lab-vnet
+#  +------------------+       +-------------------------------------+   +----------------------+
+#  | eth0 10.77.0.2   |--tap--| sgwtap0 \                           |   |                      |
+#  +------------------+       |          br sgwbr0 10.77.0.1/24     |   |  VNet host           |
+#    SSTP over TLS :443       |          gateway                    |   |                      |
+#    PPP, EAP-TLS             | pool 172.16.201.0/24 -> gateway     |   |                      |
+#    client 172.16.201.x      | sgwvnet0 192.168.0.1/16 ------------+---+ vnet0 192.168.1.4/16 |
+#                             +-------------------------------------+   +----------------------+
+#
+# The gateway: the DPDK binary build/sstpgw once it exists and takes
+# net_tap ports (--outer-vdev); until then tests/e2e/sock_gateway, the
+# protocol core behind a kernel socket and a TUN (a test harness, not the
+# product). The output says which one runs. SSTPGW_LAB_GATEWAY=sock|dpdk
+# forces one; SSTPGW_BUILD_DIR (default build/) is where it builds.
+#
+# The client is Debian's sstp-client + ppp inside user-mode Linux (the host
+# kernel has no PPP): tests/e2e/uml/. Lab certificates are in lab/certs.
+set -uo pipefail
+SRC=$(cd "$(dirname "$0")/.." && pwd)
+NS_PREFIX=sgw-lab
+# shellcheck source=tests/e2e/lib.sh
+. "$SRC/tests/e2e/lib.sh"
+LAB=$SRC/lab
+RUN=$LAB/run
+CERTS=$LAB/certs
+BUILD=${SSTPGW_BUILD_DIR:-$SRC/build}
+export SSTPGW_RIG_CACHE=${SSTPGW_RIG_CACHE:-/var/cache/sstpgw-rig}
+
+die() { echo "lab: $*" >&2; exit 1; }
+say() { echo "== $*"; }
+
+lab_down() {
+	if [ -f "$RUN/gw.pid" ]; then
+		GW_PID=$(cat "$RUN/gw.pid")
+		# Only our gateway: the pid must still be a process in our namespace.
+		if ip netns pids "$GW_NS" 2>/dev/null | grep -qx "$GW_PID"; then
+			gw_stop
+		fi
+		rm -f "$RUN/gw.pid"
+	fi
+	topo_down
+}
+
+lab_status() {
+	local ns
+	for ns in "$GW_NS" "$VNET_NS"; do
+		if ns_exists "$ns"; then
+			echo "namespace $ns: processes $(ip netns pids "$ns" | tr '\n' ' ')"
+		else
+			echo "namespace $ns: absent"
+		fi
+	done
+	[ -f "$RUN/gw.pid" ] && echo "gateway pid $(cat "$RUN/gw.pid"), log $RUN/gw.log"
+	return 0
+}
+
+build() {
+	say "dependencies and build"
+	SSTPGW_DEPS_E2E=1 "$SRC/scripts/install-deps.sh" || die "installing packages failed"
+	if [ ! -f "$BUILD/build.ninja" ]; then
+		meson setup "$BUILD" "$SRC" >/dev/null || die "meson setup failed"
+	fi
+	ninja -C "$BUILD" >/dev/null || die "build failed (ninja -C $BUILD)"
+}
+
+which_gateway() {
+	case ${SSTPGW_LAB_GATEWAY:-} in
+	sock | dpdk) echo "$SSTPGW_LAB_GATEWAY"; return ;;
+	esac
+	if [ -x "$BUILD/sstpgw" ] && "$BUILD/sstpgw" --help 2>&1 | grep -q -- --outer-vdev; then
+		echo dpdk
+	else
+		echo sock
+	fi
+}
+
+# The DPDK gateway owns 10.77.0.1 on a net_tap port in the bridge and
+# 192.168.0.1 on a net_tap port toward the VNet. Adjust here if its options
+# change (build/sstpgw --help).
+start_dpdk() {
+	ip netns exec "$GW_NS" "$BUILD/sstpgw" \
+		--outer-vdev "net_tap0,iface=sgwout0" --inner-vdev "net_tap1,iface=sgwin0" \
+		--listen "$GW_IP:$PORT" --inner-addr "$VNET_GW/16" \
+		--cert "$CERTS/sstp.lab.test.crt" --key "$CERTS/sstp.lab.test.key" \
+		--roots "$CERTS/roots" --pool "$POOL" --dns 168.63.129.16 \
+		>"$RUN/gw.log" 2>&1 &
+	GW_PID=$!
+	local i
+	for i in $(seq 100); do
+		ip -n "$GW_NS" link show sgwout0 >/dev/null 2>&1 &&
+			ip -n "$GW_NS" link show sgwin0 >/dev/null 2>&1 && break
+		kill -0 "$GW_PID" 2>/dev/null || { cat "$RUN/gw.log" >&2; return 1; }
+		sleep 0.1
+	done
+	ip -n "$GW_NS" link set sgwout0 master "$BR" && ip -n "$GW_NS" link set sgwout0 up &&
+		ip -n "$GW_NS" link set sgwin0 up
+	# The VNet side: its veth and the gateway's inner port on one bridge.
+	ip -n "$GW_NS" link add sgwbr1 type bridge 2>/dev/null
+	ip -n "$GW_NS" link set "$VETH" master sgwbr1 && ip -n "$GW_NS" link set sgwin0 master sgwbr1 &&
+		ip -n "$GW_NS" link set sgwbr1 up
+}
+
+lab_up() {
+	[ "$(id -u)" = 0 ] || die "run as root (namespaces, taps, user-mode Linux)"
+	build
+	lab_down
+	mkdir -p "$RUN" "$CERTS"
+	say "lab PKI in $CERTS (scripts/sstpgw-certs.sh lab)"
+	certs_make "$CERTS" || die "certificates failed"
+	sed -n '1,3p' "$CERTS.log"
+	local kind
+	kind=$(which_gateway)
+	say "network namespaces $GW_NS, $VNET_NS; VNet host $VNET_HOST; pool $POOL"
+	if [ "$kind" = dpdk ]; then
+		topo_up dpdk || die "namespaces failed"
+		say "gateway: the DPDK data plane, build/sstpgw (net_tap ports)"
+		start_dpdk || die "build/sstpgw did not start (log: $RUN/gw.log)"
+	else
+		topo_up || die "namespaces failed"
+		SOCK_GATEWAY=${SSTPGW_SOCK_GATEWAY:-$BUILD/tests/e2e/sock_gateway}
+		[ -x "$SOCK_GATEWAY" ] || die "no $SOCK_GATEWAY (meson setup -Dtests=enabled)"
+		say "gateway: tests/e2e/sock_gateway -- the protocol core behind a kernel TCP"
+		echo "   socket and a TUN; a test harness standing in until the DPDK sstpgw is wired into the lab"
+		gw_start_sock "$CERTS" "$RUN/gw.log" || die "sock_gateway did not start"
+	fi
+	echo "$GW_PID" >"$RUN/gw.pid"
+
+	say "the real client: sstpc + pppd (EAP-TLS, $CLIENT) in user-mode Linux"
+	rm -rf "$RUN/client"
+	run_client "$CERTS" "$RUN/client" --timeout 45 --count 4 >"$RUN/client.out" 2>&1
+	local rc=$? attempt
+	for attempt in 2 3; do
+		[ "$rc" = 1 ] && client_stalled "$RUN/client" "$RUN/gw.log" || break
+		echo "   sstpc stalled after the gateway's HTTP 200 (a known client-side flake): attempt $attempt"
+		rm -rf "$RUN/client"
+		run_client "$CERTS" "$RUN/client" --timeout 45 --count 4 >"$RUN/client.out" 2>&1
+		rc=$?
+	done
+	report "$rc" "$kind"
+}
+
+report() {
+	local rc=$1 kind=$2 r=$RUN/client
+	res() { sed -n "s/^$1=//p" "$r/result.env" 2>/dev/null | tail -1; }
+	echo
+	if [ "$rc" = 77 ]; then
+		echo "user-mode Linux could not run here:"
+		cat "$RUN/client.out"
+	elif [ "$(res PPP_UP)" = 1 ]; then
+		echo "client address: $(res PPP_LOCAL) (gateway side of PPP: $(res PPP_PEER))"
+		echo "ping $(res PING_TARGET) through the tunnel:"
+		grep -E 'bytes from|packets transmitted|round-trip' "$r/guest.log" | sed 's/^/   /'
+	else
+		echo "the client did not get an address. Its last words:"
+		tail -8 "$r/sstpc.log" 2>/dev/null | sed 's/^/   sstpc: /'
+		tail -8 "$r/pppd.log" 2>/dev/null | sed 's/^/   pppd: /'
+	fi
+	echo
+	say "gateway log ($kind, $RUN/gw.log)"
+	sed 's/^/   /' "$RUN/gw.log"
+	echo
+	if [ "$rc" = 0 ]; then
+		echo "RESULT: the real client connected and pinged the VNet host through the tunnel."
+	else
+		echo "RESULT: FAILED (client logs in $r: sstpc.log pppd.log guest.log console.log)"
+	fi
+	echo "Still running: the gateway (pid $GW_PID) in namespace $GW_NS, the VNet host in $VNET_NS."
+	echo "Run the client again:  SSTPGW_RIG_CACHE=$SSTPGW_RIG_CACHE tests/e2e/uml/run-client.sh --help"
+	echo "Stop and remove everything:  scripts/lab.sh down"
+	return "$rc"
+}
+
+case ${1:-up} in
+up) lab_up ;;
+down) lab_down; echo "lab removed" ;;
+status) lab_status ;;
+-h | --help) sed -n '3,/^set -uo/p' "$0" | sed '$d; s/^# \{0,1\}//' ;;
+*) die "usage: scripts/lab.sh [up|down|status]" ;;
+esac

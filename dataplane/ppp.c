@@ -244,7 +244,7 @@ uint32_t sgw_ppp_input(struct sgw_ppp *p, const uint8_t *frame, size_t len,
 		/* RFC 1661 2: a protocol's first octet is even. */
 		p->stats.drop_compressed_proto++;
 	} else {
-		demux(p, ppp_get16(frame), frame + 2, len - 2, ip);
+		demux(p, sgw_get16(frame), frame + 2, len - 2, ip);
 	}
 	return finish(p);
 }
@@ -261,7 +261,7 @@ uint8_t *sgw_ppp_ipv4_encap(struct sgw_ppp *p, uint8_t *ip, size_t len)
 	h = ip - SGW_PPP_ENCAP_LEN;
 	h[0] = PPP_ADDRESS;
 	h[1] = PPP_CONTROL;
-	ppp_put16(h + 2, PPP_PROTO_IPV4);
+	sgw_put16(h + 2, PPP_PROTO_IPV4);
 	p->stats.ipv4_tx++;
 	return h;
 }

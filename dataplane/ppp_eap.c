@@ -90,10 +90,10 @@ static void eap_hdr(uint8_t *frame, uint8_t code, uint8_t id, size_t eap_len)
 {
 	frame[0] = PPP_ADDRESS;
 	frame[1] = PPP_CONTROL;
-	ppp_put16(frame + 2, PPP_PROTO_EAP);
+	sgw_put16(frame + 2, PPP_PROTO_EAP);
 	frame[4] = code;
 	frame[5] = id;
-	ppp_put16(frame + 6, (uint16_t)eap_len);
+	sgw_put16(frame + 6, (uint16_t)eap_len);
 }
 
 static void timer_arm(struct sgw_ppp *p)
@@ -248,7 +248,7 @@ void ppp_eap_input(struct sgw_ppp *p, const uint8_t *pkt, size_t len)
 	}
 	if (len < EAP_HDR_LEN)
 		goto bad;
-	elen = ppp_get16(pkt + 2);
+	elen = sgw_get16(pkt + 2);
 	/* Octets past Length are link padding (RFC 3748 4). */
 	if (elen < EAP_HDR_LEN || elen > len || pkt[0] != EAP_RESPONSE)
 		goto bad;

@@ -118,17 +118,6 @@ struct rx {
 	size_t reply_len;
 };
 
-static inline uint16_t get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static inline void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
 void sgw_ppp_fsm_init(struct sgw_ppp_fsm *f, uint16_t proto,
 		      const struct sgw_ppp_fsm_ops *ops, void *ctx,
 		      void (*send)(void *ctx, const uint8_t *frame, size_t len),
@@ -165,10 +154,10 @@ void sgw_ppp_fsm_send(struct sgw_ppp_fsm *f, uint8_t code, uint8_t id,
 		len = SGW_PPP_MAX_MRU - PPP_CP_HDR_LEN;
 	buf[0] = PPP_ADDRESS;
 	buf[1] = PPP_CONTROL;
-	put16(buf + 2, f->proto);
+	sgw_put16(buf + 2, f->proto);
 	buf[4] = code;
 	buf[5] = id;
-	put16(buf + 6, (uint16_t)(PPP_CP_HDR_LEN + len));
+	sgw_put16(buf + 6, (uint16_t)(PPP_CP_HDR_LEN + len));
 	if (len > 0)
 		memcpy(buf + PPP_HDR_LEN + PPP_CP_HDR_LEN, data, len);
 	f->send(f->send_ctx, buf, PPP_HDR_LEN + PPP_CP_HDR_LEN + len);
@@ -541,7 +530,7 @@ void sgw_ppp_fsm_input(struct sgw_ppp_fsm *f, const uint8_t *pkt, size_t len)
 	f->stats->rx++;
 	if (len < PPP_CP_HDR_LEN)
 		goto drop;
-	plen = get16(pkt + 2);
+	plen = sgw_get16(pkt + 2);
 	/* No packet is longer than the largest MRU (one SSTP packet): this
 	 * also bounds the reply buffers of struct judged. */
 	if (plen < PPP_CP_HDR_LEN || plen > len || plen > SGW_PPP_MAX_MRU)

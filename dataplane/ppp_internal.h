@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "dataplane/wire.h"
+
 #include "dataplane/ppp.h"
 #include "dataplane/ppp_fsm.h"
 #include "dataplane/ppp_wire.h"
@@ -107,31 +109,6 @@ void ppp_ipcp_init(struct sgw_ppp *p);
 void ppp_ipcp_start(struct sgw_ppp *p);
 bool ppp_ipv4_input(struct sgw_ppp *p, const uint8_t *pkt, size_t len,
 		    struct sgw_ppp_ipv4 *ip);
-
-static inline uint16_t ppp_get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static inline uint32_t ppp_get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	       (uint32_t)p[2] << 8 | p[3];
-}
-
-static inline void ppp_put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static inline void ppp_put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
 
 #ifdef __cplusplus
 }

@@ -17,7 +17,7 @@ static size_t put_addr(uint8_t *out, uint8_t type, uint32_t addr)
 {
 	out[0] = type;
 	out[1] = PPP_OPT_HDR_LEN + 4;
-	ppp_put32(out + 2, addr);
+	sgw_put32(out + 2, addr);
 	return PPP_OPT_HDR_LEN + 4;
 }
 
@@ -82,10 +82,10 @@ static enum sgw_ppp_verdict judge(void *ctx, const struct sgw_ppp_opt *o,
 		return SGW_PPP_REJ;
 	if (o->type == IPCP_OPT_ADDRESS) {
 		p->ipcp.saw_addr = true;
-		return want(o->type, ppp_get32(o->val), p->ipcp.addr, nak, nak_len);
+		return want(o->type, sgw_get32(o->val), p->ipcp.addr, nak, nak_len);
 	}
 	if (is_server_opt(o->type))
-		return want(o->type, ppp_get32(o->val), server_for(p, o->type),
+		return want(o->type, sgw_get32(o->val), server_for(p, o->type),
 			    nak, nak_len);
 	return SGW_PPP_REJ;      /* IP-Compression-Protocol (VJ), IP-Addresses, ... */
 }
@@ -170,10 +170,10 @@ bool ppp_ipv4_input(struct sgw_ppp *p, const uint8_t *pkt, size_t len,
 	if (len < 20 || (pkt[0] >> 4) != 4)
 		goto malformed;
 	ihl = (size_t)(pkt[0] & 0x0f) * 4;
-	tot = ppp_get16(pkt + 2);
+	tot = sgw_get16(pkt + 2);
 	if (ihl < 20 || tot < ihl || tot > len)
 		goto malformed;
-	if (ppp_get32(pkt + 12) != p->ipcp.addr) {
+	if (sgw_get32(pkt + 12) != p->ipcp.addr) {
 		p->stats.ipv4_spoofed++;
 		return false;
 	}

@@ -31,9 +31,9 @@ static size_t put_opt(uint8_t *out, uint8_t type, uint32_t v, uint8_t vlen)
 	out[0] = type;
 	out[1] = (uint8_t)(PPP_OPT_HDR_LEN + vlen);
 	if (vlen == 2)
-		ppp_put16(out + 2, (uint16_t)v);
+		sgw_put16(out + 2, (uint16_t)v);
 	else
-		ppp_put32(out + 2, v);
+		sgw_put32(out + 2, v);
 	return PPP_OPT_HDR_LEN + vlen;
 }
 
@@ -99,9 +99,9 @@ static enum sgw_ppp_verdict judge(void *ctx, const struct sgw_ppp_opt *o,
 	if (cap < 6)
 		return SGW_PPP_REJ;
 	if (o->type == LCP_OPT_MRU && o->len == 2)
-		return judge_mru(p, ppp_get16(o->val), nak, nak_len);
+		return judge_mru(p, sgw_get16(o->val), nak, nak_len);
 	if (o->type == LCP_OPT_MAGIC && o->len == 4)
-		return judge_magic(p, ppp_get32(o->val), nak, nak_len);
+		return judge_magic(p, sgw_get32(o->val), nak, nak_len);
 	if (o->type == LCP_OPT_ACCM && o->len == 4)
 		return SGW_PPP_ACK;
 	/* PFC, ACFC, Callback, Auth-Protocol (for us), Quality, unknown, or
@@ -116,7 +116,7 @@ static void auth_refused(struct sgw_ppp *p, const struct sgw_ppp_opt *o)
 	if (o->len >= 2)
 		snprintf(why, sizeof(why),
 			 "client refused EAP authentication (wants 0x%04x)",
-			 ppp_get16(o->val));
+			 sgw_get16(o->val));
 	else
 		snprintf(why, sizeof(why), "client refused EAP authentication");
 	ppp_end(p, SGW_PPP_DOWN_AUTH_REFUSED, why, true);
@@ -131,7 +131,7 @@ static void rx_nak(void *ctx, const struct sgw_ppp_opt *o)
 	if (o->type == LCP_OPT_AUTH) {
 		auth_refused(p, o);
 	} else if (o->type == LCP_OPT_MRU && o->len == 2) {
-		v = ppp_get16(o->val);
+		v = sgw_get16(o->val);
 		if (v >= SGW_PPP_MIN_MRU && v <= SGW_PPP_MAX_MRU)
 			p->lcp.mru = v;
 		else
@@ -168,7 +168,7 @@ static enum sgw_ppp_fsm_event proto_rej(struct sgw_ppp *p, const uint8_t *data,
 		return SGW_FSM_RXJ_PLUS;
 	}
 	p->stats.proto_rej_rcvd++;
-	proto = ppp_get16(data);
+	proto = sgw_get16(data);
 	if (proto == PPP_PROTO_LCP)
 		return SGW_FSM_RXJ_MINUS;
 	if (sgw_ppp_fsm_opened(&p->lcp_fsm) &&
@@ -209,14 +209,14 @@ static void ser(void *ctx, uint8_t code, uint8_t id, const uint8_t *data,
 		p->stats.lcp.bad_packet++;
 		return;
 	}
-	if (p->lcp.want_magic && ppp_get32(data) == p->lcp.magic) {
+	if (p->lcp.want_magic && sgw_get32(data) == p->lcp.magic) {
 		p->stats.loopback++;
 		return;
 	}
 	n = len;
 	if (n > (size_t)p->lcp.peer_mru - PPP_CP_HDR_LEN)
 		n = (size_t)p->lcp.peer_mru - PPP_CP_HDR_LEN;
-	ppp_put32(buf, p->lcp.want_magic ? p->lcp.magic : 0);
+	sgw_put32(buf, p->lcp.want_magic ? p->lcp.magic : 0);
 	memcpy(buf + 4, data + 4, n - 4);
 	sgw_ppp_fsm_send(&p->lcp_fsm, PPP_ECHO_REP, id, buf, n);
 	p->stats.echo_replies++;
@@ -296,7 +296,7 @@ void ppp_lcp_proto_reject(struct sgw_ppp *p, uint16_t proto,
 
 	if (len > max)
 		len = max;
-	ppp_put16(buf, proto);
+	sgw_put16(buf, proto);
 	if (len > 0)
 		memcpy(buf + 2, info, len);
 	sgw_ppp_fsm_send(&p->lcp_fsm, PPP_PROTO_REJ,

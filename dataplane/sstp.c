@@ -23,28 +23,6 @@ _Static_assert(sizeof(struct sstp_msg_call_connected) == SGW_SSTP_CALL_CONNECTED
 	       "CALL_CONNECTED length");
 _Static_assert(SGW_SSTP_MAX_ATTRIBUTES <= 255, "nattr is a uint8_t");
 
-static uint16_t get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	put16(p, (uint16_t)(v >> 16));
-	put16(p + 2, (uint16_t)v);
-}
-
 /* ---- Framing (MS-SSTP 2.2.1, 3.1.5.1) */
 
 int sgw_sstp_frame_len(const uint8_t *buf, size_t len)
@@ -56,7 +34,7 @@ int sgw_sstp_frame_len(const uint8_t *buf, size_t len)
 		return -EBADMSG;
 	if (len < SSTP_HDR_LEN)
 		return 0;
-	n = get16(buf + 2) & SSTP_LENGTH_MASK;
+	n = sgw_get16(buf + 2) & SSTP_LENGTH_MASK;
 	if (n < SSTP_HDR_LEN)
 		return -EBADMSG;
 	return len >= n ? (int)n : 0;
@@ -69,7 +47,7 @@ int sgw_sstp_frame_len(const uint8_t *buf, size_t len)
 static bool encap_proto_ok(const uint8_t *v, size_t n)
 {
 	/* 2.2.5: only PPP exists. */
-	return n == 2 && get16(v) == SSTP_ENCAPSULATED_PROTOCOL_PPP;
+	return n == 2 && sgw_get16(v) == SSTP_ENCAPSULATED_PROTOCOL_PPP;
 }
 
 /* Total attribute length, header included; min 0 marks an unknown id. */
@@ -150,7 +128,7 @@ static uint32_t walk_attrs(const uint8_t *pkt, size_t len, unsigned num,
 
 		if (len - off < SSTP_ATTR_HDR_LEN)
 			return ATTRIB_STATUS_INVALID_FRAME_RECEIVED;
-		alen = get16(pkt + off + 2) & SSTP_LENGTH_MASK;
+		alen = sgw_get16(pkt + off + 2) & SSTP_LENGTH_MASK;
 		if (alen < SSTP_ATTR_HDR_LEN || alen > len - off)
 			return ATTRIB_STATUS_INVALID_FRAME_RECEIVED;
 		a->id = pkt[off + 1];
@@ -181,10 +159,10 @@ uint32_t sgw_sstp_ctrl_parse(const uint8_t *pkt, size_t len,
 
 	memset(c, 0, offsetof(struct sgw_sstp_ctrl, attr));
 	if (len < SSTP_CTRL_HDR_LEN || len > SGW_SSTP_MAX_PACKET ||
-	    (get16(pkt + 2) & SSTP_LENGTH_MASK) != len)
+	    (sgw_get16(pkt + 2) & SSTP_LENGTH_MASK) != len)
 		return set_status(c, ATTRIB_STATUS_INVALID_FRAME_RECEIVED, 0);
-	c->type = get16(pkt + 4);
-	num = get16(pkt + 6);
+	c->type = sgw_get16(pkt + 4);
+	num = sgw_get16(pkt + 6);
 	if (c->type > SSTP_MSG_TYPE_MAX || !msg_rules[c->type].known)
 		return set_status(c, ATTRIB_STATUS_UNACCEPTED_FRAME_RECEIVED, 0);
 	if (num > SGW_SSTP_MAX_ATTRIBUTES)
@@ -207,9 +185,9 @@ static size_t put_ctrl_hdr(uint8_t *buf, size_t len, uint16_t type, uint16_t num
 {
 	buf[0] = SSTP_VERSION;
 	buf[1] = SSTP_FLAG_CONTROL;
-	put16(buf + 2, (uint16_t)len);
-	put16(buf + 4, type);
-	put16(buf + 6, num);
+	sgw_put16(buf + 2, (uint16_t)len);
+	sgw_put16(buf + 4, type);
+	sgw_put16(buf + 6, num);
 	return len;
 }
 
@@ -217,7 +195,7 @@ static size_t put_attr_hdr(uint8_t *p, uint8_t id, size_t len)
 {
 	p[0] = 0;
 	p[1] = id;
-	put16(p + 2, (uint16_t)len);
+	sgw_put16(p + 2, (uint16_t)len);
 	return len;
 }
 
@@ -228,7 +206,7 @@ static size_t put_status_info(uint8_t *p, uint8_t attrib, uint32_t status,
 		vlen = SSTP_STATUS_INFO_MAX_VALUE;
 	memset(p + 4, 0, 3);
 	p[7] = attrib;
-	put32(p + 8, status);
+	sgw_put32(p + 8, status);
 	if (vlen > 0)
 		memcpy(p + 12, value, vlen);
 	return put_attr_hdr(p, SSTP_ATTRIB_STATUS_INFO, 12 + vlen);
@@ -475,7 +453,7 @@ static enum sgw_sstp_event rx_connect_request(struct sgw_sstp *s,
 		struct sgw_sstp_attr *a = &c->attr[i];
 
 		if (a->id == SSTP_ATTRIB_STATUS_INFO && a->verdict == 0 &&
-		    get32(a->value + 4) != ATTRIB_STATUS_NO_ERROR) {
+		    sgw_get32(a->value + 4) != ATTRIB_STATUS_NO_ERROR) {
 			a->verdict = ATTRIB_STATUS_STATUS_INFO_NOT_SUPPORTED_IN_MSG;
 			refuse = true;
 		}
@@ -524,7 +502,7 @@ static void note_peer_status(struct sgw_sstp *s, const struct sgw_sstp_ctrl *c)
 	for (unsigned i = 0; i < c->nattr; i++)
 		if (c->attr[i].id == SSTP_ATTRIB_STATUS_INFO && c->attr[i].len >= 8) {
 			s->end_attrib = c->attr[i].value[3];
-			s->end_status = get32(c->attr[i].value + 4);
+			s->end_status = sgw_get32(c->attr[i].value + 4);
 			break;
 		}
 }

@@ -76,12 +76,12 @@ static void raw_emit(void *ctx, const struct sgw_tcp_out *o)
 	assert_int_equal(o->hdr[12] >> 4, o->hdr_len / 4);
 	assert_int_equal(o->saddr, SRV);
 	k->daddr = o->daddr;
-	k->sport = tcp_get16(o->hdr);
-	k->dport = tcp_get16(o->hdr + 2);
-	k->seq = tcp_get32(o->hdr + 4);
-	k->ack = tcp_get32(o->hdr + 8);
+	k->sport = sgw_get16(o->hdr);
+	k->dport = sgw_get16(o->hdr + 2);
+	k->seq = sgw_get32(o->hdr + 4);
+	k->ack = sgw_get32(o->hdr + 8);
 	k->flags = o->hdr[13];
-	k->win = tcp_get16(o->hdr + 14);
+	k->win = sgw_get16(o->hdr + 14);
 	assert_true(tcp_parse_opts(o->hdr + 20, o->hdr_len - 20,
 				   (k->flags & TH_SYN) != 0, &k->o));
 	k->len = (uint32_t)(o->payload_len + o->payload2_len);
@@ -195,7 +195,7 @@ static size_t build_opts(uint8_t *p, const struct raw_opts *o)
 		return 0;
 	if (o->mss) {
 		p[n++] = 2; p[n++] = 4;
-		tcp_put16(p + n, o->mss_val);
+		sgw_put16(p + n, o->mss_val);
 		n += 2;
 	}
 	if (o->ws) {
@@ -206,16 +206,16 @@ static size_t build_opts(uint8_t *p, const struct raw_opts *o)
 	}
 	if (o->ts) {
 		p[n++] = 1; p[n++] = 1; p[n++] = 8; p[n++] = 10;
-		tcp_put32(p + n, o->tsval);
-		tcp_put32(p + n + 4, o->tsecr);
+		sgw_put32(p + n, o->tsval);
+		sgw_put32(p + n + 4, o->tsecr);
 		n += 8;
 	}
 	if (o->nsack) {
 		p[n++] = 1; p[n++] = 1; p[n++] = 5;
 		p[n++] = (uint8_t)(2 + 8 * o->nsack);
 		for (unsigned i = 0; i < o->nsack; i++) {
-			tcp_put32(p + n, o->blk[i][0]);
-			tcp_put32(p + n + 4, o->blk[i][1]);
+			sgw_put32(p + n, o->blk[i][0]);
+			sgw_put32(p + n + 4, o->blk[i][1]);
 			n += 8;
 		}
 	}
@@ -235,13 +235,13 @@ static void raw_in_full(struct raw *r, uint32_t saddr, uint16_t sport,
 
 	assert_true(len <= 2048);
 	memset(b, 0, 20);
-	tcp_put16(b, sport);
-	tcp_put16(b + 2, dport);
-	tcp_put32(b + 4, seq);
-	tcp_put32(b + 8, ack);
+	sgw_put16(b, sport);
+	sgw_put16(b + 2, dport);
+	sgw_put32(b + 4, seq);
+	sgw_put32(b + 8, ack);
 	b[12] = (uint8_t)(((20 + ol) / 4) << 4);
 	b[13] = flags;
-	tcp_put16(b + 14, win);
+	sgw_put16(b + 14, win);
 	if (len)
 		memcpy(b + 20 + ol, data, len);
 	s.len = 20 + ol + len;
@@ -330,7 +330,7 @@ static void test_checksum(void **state)
 		seg[16] = seg[17] = 0;
 		c = sgw_tcp_checksum(SRV, CLI, seg, n);
 		assert_int_equal(c, naive_cksum(SRV, CLI, seg, n));
-		tcp_put16(seg + 16, c);
+		sgw_put16(seg + 16, c);
 		/* a segment with its checksum in sums to zero */
 		assert_int_equal(sgw_tcp_checksum(SRV, CLI, seg, n), 0);
 	}
@@ -1047,10 +1047,10 @@ static void test_other_endpoints(void **state)
 		uint8_t b[20] = { 0 };
 		struct sgw_tcp_seg s = { CLI, k[i].daddr, b, 20 };
 
-		tcp_put16(b, 4000);
-		tcp_put16(b + 2, k[i].dport);
-		tcp_put32(b + 4, 100);
-		tcp_put32(b + 8, 555);
+		sgw_put16(b, 4000);
+		sgw_put16(b + 2, k[i].dport);
+		sgw_put32(b + 4, 100);
+		sgw_put32(b + 8, 555);
 		b[12] = 5 << 4;
 		b[13] = k[i].flags;
 		sgw_tcp_input(r->st, &s, r->now);
@@ -1085,8 +1085,8 @@ static void test_bad_headers(void **state)
 		uint8_t b[28] = { 0 };
 		struct sgw_tcp_seg s = { CLI, SRV, b, k[i].len };
 
-		tcp_put16(b, 4000);
-		tcp_put16(b + 2, 443);
+		sgw_put16(b, 4000);
+		sgw_put16(b + 2, 443);
 		b[12] = (uint8_t)(k[i].off << 4);
 		b[13] = k[i].flags;
 		memcpy(b + 20, k[i].opt, 8);
@@ -1438,14 +1438,14 @@ static void peer_out(struct bulk *b, uint8_t flags, uint32_t seq,
 	uint8_t h[60] = { 0 };
 	size_t ol = 0;
 
-	tcp_put16(h, 40000);
-	tcp_put16(h + 2, 443);
-	tcp_put32(h + 4, seq);
-	tcp_put32(h + 8, (flags & TH_ACK) ? p->rcv_nxt : 0);
+	sgw_put16(h, 40000);
+	sgw_put16(h + 2, 443);
+	sgw_put32(h + 4, seq);
+	sgw_put32(h + 8, (flags & TH_ACK) ? p->rcv_nxt : 0);
 	h[13] = flags;
 	if (syn_opts) {
 		h[20] = 2; h[21] = 4;
-		tcp_put16(h + 22, p->mss);
+		sgw_put16(h + 22, p->mss);
 		ol = 4;
 		if (p->ws) {
 			h[20 + ol] = 1; h[21 + ol] = 3; h[22 + ol] = 3; h[23 + ol] = 4;
@@ -1458,8 +1458,8 @@ static void peer_out(struct bulk *b, uint8_t flags, uint32_t seq,
 	}
 	if ((syn_opts && p->ts) || p->ts_ok) {
 		h[20 + ol] = 1; h[21 + ol] = 1; h[22 + ol] = 8; h[23 + ol] = 10;
-		tcp_put32(h + 24 + ol, (uint32_t)b->now);
-		tcp_put32(h + 28 + ol, p->ts_recent);
+		sgw_put32(h + 24 + ol, (uint32_t)b->now);
+		sgw_put32(h + 28 + ol, p->ts_recent);
 		ol += 12;
 	}
 	if (p->sack_ok && p->nooo > 0 && !syn_opts) {
@@ -1468,14 +1468,14 @@ static void peer_out(struct bulk *b, uint8_t flags, uint32_t seq,
 		h[20 + ol] = 1; h[21 + ol] = 1; h[22 + ol] = 5;
 		h[23 + ol] = (uint8_t)(2 + 8 * nb);
 		for (unsigned i = 0; i < nb; i++) {
-			tcp_put32(h + 24 + ol + 8 * i, p->ooo[i].start);
-			tcp_put32(h + 28 + ol + 8 * i, p->ooo[i].end);
+			sgw_put32(h + 24 + ol + 8 * i, p->ooo[i].start);
+			sgw_put32(h + 28 + ol + 8 * i, p->ooo[i].end);
 		}
 		ol += 4 + 8 * nb;
 	}
 	h[12] = (uint8_t)(((20 + ol) / 4) << 4);
 	/* our window: 256 KiB (scaled by 4) or 65535 */
-	tcp_put16(h + 14, (uint16_t)(p->ws && !syn_opts ? (262144 >> 4) : 65535));
+	sgw_put16(h + 14, (uint16_t)(p->ws && !syn_opts ? (262144 >> 4) : 65535));
 	link_put(b, true, h, 20 + ol, data, len, NULL, 0);
 }
 
@@ -1640,10 +1640,10 @@ static void peer_input(struct bulk *b, const uint8_t *t, size_t n)
 	struct peer *p = &b->p;
 	struct tcp_opts o;
 	uint8_t flags = t[13];
-	uint32_t seq = tcp_get32(t + 4), ack = tcp_get32(t + 8);
+	uint32_t seq = sgw_get32(t + 4), ack = sgw_get32(t + 8);
 	size_t off = (size_t)(t[12] >> 4) * 4;
 	uint32_t len = (uint32_t)(n - off);
-	uint32_t wnd = (uint32_t)tcp_get16(t + 14) << ((flags & TH_SYN) ? 0 : p->snd_ws);
+	uint32_t wnd = (uint32_t)sgw_get16(t + 14) << ((flags & TH_SYN) ? 0 : p->snd_ws);
 
 	assert_true(tcp_parse_opts(t + 20, off - 20, flags & TH_SYN, &o));
 	assert_false(flags & TH_RST);
@@ -1739,8 +1739,8 @@ static void bulk_deliver(struct bulk *b)
 		if (pk.to_srv) {
 			struct sgw_tcp_seg s = { CLI, SRV, pk.b, pk.len };
 
-			tcp_put16(pk.b + 16, 0);
-			tcp_put16(pk.b + 16, sgw_tcp_checksum(CLI, SRV, pk.b, pk.len));
+			sgw_put16(pk.b + 16, 0);
+			sgw_put16(pk.b + 16, sgw_tcp_checksum(CLI, SRV, pk.b, pk.len));
 			assert_int_equal(sgw_tcp_checksum(CLI, SRV, pk.b, pk.len), 0);
 			sgw_tcp_input(b->st, &s, b->now);
 		} else {

@@ -30,7 +30,7 @@ static void opt_mss(struct tcp_opts *o, const uint8_t *p, uint8_t len)
 {
 	(void)len;
 	o->has_mss = true;
-	o->mss = tcp_get16(p + 2);
+	o->mss = sgw_get16(p + 2);
 }
 
 static void opt_ws(struct tcp_opts *o, const uint8_t *p, uint8_t len)
@@ -52,8 +52,8 @@ static void opt_ts(struct tcp_opts *o, const uint8_t *p, uint8_t len)
 {
 	(void)len;
 	o->has_ts = true;
-	o->tsval = tcp_get32(p + 2);
-	o->tsecr = tcp_get32(p + 6);
+	o->tsval = sgw_get32(p + 2);
+	o->tsecr = sgw_get32(p + 6);
 }
 
 static void opt_sack(struct tcp_opts *o, const uint8_t *p, uint8_t len)
@@ -64,8 +64,8 @@ static void opt_sack(struct tcp_opts *o, const uint8_t *p, uint8_t len)
 	    n > TCP_MAX_SACK_BLOCKS)
 		return;
 	for (unsigned i = 0; i < n; i++) {
-		o->sack[i].start = tcp_get32(p + 2 + 8 * i);
-		o->sack[i].end = tcp_get32(p + 6 + 8 * i);
+		o->sack[i].start = sgw_get32(p + 2 + 8 * i);
+		o->sack[i].end = sgw_get32(p + 6 + 8 * i);
 	}
 	o->nsack = (uint8_t)n;
 }
@@ -136,12 +136,12 @@ static bool parse(const struct sgw_tcp_seg *in, struct seg *s)
 		return false;
 	s->saddr = in->saddr;
 	s->daddr = in->daddr;
-	s->sport = tcp_get16(t);
-	s->dport = tcp_get16(t + 2);
-	s->seq = tcp_get32(t + 4);
-	s->ack = tcp_get32(t + 8);
+	s->sport = sgw_get16(t);
+	s->dport = sgw_get16(t + 2);
+	s->seq = sgw_get32(t + 4);
+	s->ack = sgw_get32(t + 8);
 	s->flags = t[13] & 0x3f;
-	s->wnd = tcp_get16(t + 14);
+	s->wnd = sgw_get16(t + 14);
 	s->data = t + off;
 	s->len = (uint32_t)(in->len - off);
 	/* SYN+FIN and SYN+RST are never legitimate. */

@@ -64,10 +64,10 @@ static void hdr_base(struct sgw_tcp_out *o, const struct sgw_tcp_stack *st,
 	memset(o, 0, sizeof(*o));
 	o->saddr = st->cfg.local_addr;
 	o->daddr = raddr;
-	tcp_put16(o->hdr, st->cfg.local_port);
-	tcp_put16(o->hdr + 2, rport);
-	tcp_put32(o->hdr + 4, seq);
-	tcp_put32(o->hdr + 8, (flags & TH_ACK) ? ack : 0);
+	sgw_put16(o->hdr, st->cfg.local_port);
+	sgw_put16(o->hdr + 2, rport);
+	sgw_put32(o->hdr + 4, seq);
+	sgw_put32(o->hdr + 8, (flags & TH_ACK) ? ack : 0);
 	o->hdr[13] = flags;
 	o->hdr_len = TCP_HDR_LEN;
 }
@@ -84,8 +84,8 @@ static void opt_ts(struct sgw_tcp_out *o, uint32_t tsval, uint32_t tsecr)
 
 	p[0] = TCPOPT_TIMESTAMP;
 	p[1] = TCPOLEN_TIMESTAMP;
-	tcp_put32(p + 2, tsval);
-	tcp_put32(p + 6, tsecr);
+	sgw_put32(p + 2, tsval);
+	sgw_put32(p + 6, tsecr);
 	o->hdr_len += TCPOLEN_TIMESTAMP;
 }
 
@@ -104,8 +104,8 @@ static void opt_sack(struct sgw_tcp_out *o, const struct sgw_tcp_conn *c)
 	p[0] = TCPOPT_SACK;
 	p[1] = (uint8_t)(2 + n * TCPOLEN_SACK_BLOCK);
 	for (unsigned i = 0; i < n; i++) {
-		tcp_put32(p + 2 + 8 * i, b[i].start);
-		tcp_put32(p + 6 + 8 * i, b[i].end);
+		sgw_put32(p + 2 + 8 * i, b[i].start);
+		sgw_put32(p + 6 + 8 * i, b[i].end);
 	}
 	o->hdr_len += 2 + n * TCPOLEN_SACK_BLOCK;
 }
@@ -113,7 +113,7 @@ static void opt_sack(struct sgw_tcp_out *o, const struct sgw_tcp_conn *c)
 static void finish_hdr(struct sgw_tcp_out *o, uint16_t win)
 {
 	o->hdr[12] = (uint8_t)((o->hdr_len / 4) << 4);
-	tcp_put16(o->hdr + 14, win);
+	sgw_put16(o->hdr + 14, win);
 }
 
 static void emit(struct sgw_tcp_stack *st, const struct sgw_tcp_out *o)
@@ -402,7 +402,7 @@ static void synack_emit(struct sgw_tcp_stack *st, const struct synack_params *p)
 	q = o.hdr + o.hdr_len;
 	q[0] = TCPOPT_MSS;
 	q[1] = TCPOLEN_MSS;
-	tcp_put16(q + 2, p->mss);
+	sgw_put16(q + 2, p->mss);
 	o.hdr_len += TCPOLEN_MSS;
 	if (p->sack && p->ts) {
 		o.hdr[o.hdr_len++] = TCPOPT_SACK_PERM;
@@ -473,7 +473,7 @@ void tcp_send_rst_for(struct sgw_tcp_stack *st, uint32_t laddr, uint16_t lport,
 	hdr_base(&o, st, raddr, rport, with_ack ? 0 : seq, ack,
 		 with_ack ? (TH_RST | TH_ACK) : TH_RST);
 	o.saddr = laddr;
-	tcp_put16(o.hdr, lport);
+	sgw_put16(o.hdr, lport);
 	finish_hdr(&o, 0);
 	st->stats.rst_sent++;
 	emit(st, &o);

@@ -88,16 +88,16 @@ static void msg_init(struct tuple_msg *m, const struct sgw_tcp_stack *st,
 {
 	memset(m, 0, sizeof(*m));
 	m->b[0] = (uint8_t)tag;
-	tcp_put32(m->b + 1, raddr);
-	tcp_put16(m->b + 5, rport);
-	tcp_put32(m->b + 7, st->cfg.local_addr);
-	tcp_put16(m->b + 11, st->cfg.local_port);
+	sgw_put32(m->b + 1, raddr);
+	sgw_put16(m->b + 5, rport);
+	sgw_put32(m->b + 7, st->cfg.local_addr);
+	sgw_put16(m->b + 11, st->cfg.local_port);
 	m->len = 13;
 }
 
 static void msg_add32(struct tuple_msg *m, uint32_t v)
 {
-	tcp_put32(m->b + m->len, v);
+	sgw_put32(m->b + m->len, v);
 	m->len += 4;
 }
 

@@ -54,7 +54,7 @@ struct fz {
 static void fz_emit(void *ctx, const struct sgw_tcp_out *o)
 {
 	struct fz *z = ctx;
-	uint16_t dport = tcp_get16(o->hdr + 2);
+	uint16_t dport = sgw_get16(o->hdr + 2);
 	unsigned i = (unsigned)(dport - BASE_PORT);
 
 	if (o->hdr_len < 20 || o->hdr_len > 60 || (o->hdr[12] >> 4) * 4 != (int)o->hdr_len)
@@ -63,8 +63,8 @@ static void fz_emit(void *ctx, const struct sgw_tcp_out *o)
 		abort();
 	if (i < NPORTS && (o->hdr[13] & (TH_SYN | TH_ACK)) == (TH_SYN | TH_ACK)) {
 		z->synack[i] = true;
-		z->synack_seq[i] = tcp_get32(o->hdr + 4);
-		z->synack_ack[i] = tcp_get32(o->hdr + 8);
+		z->synack_seq[i] = sgw_get32(o->hdr + 4);
+		z->synack_ack[i] = sgw_get32(o->hdr + 8);
 	}
 }
 
@@ -146,11 +146,11 @@ static size_t do_segment(struct fz *z, const uint8_t *d, size_t n)
 	idx = sel & 7;
 	if (len < 20)
 		len = 20; /* zero padded: a bare header */
-	tcp_put16(b, (uint16_t)(BASE_PORT + idx));
-	tcp_put16(b + 2, (sel & 8) ? 80 : 443);
+	sgw_put16(b, (uint16_t)(BASE_PORT + idx));
+	sgw_put16(b + 2, (sel & 8) ? 80 : 443);
 	c = tcp_conn_lookup(z->st, CLI, (uint16_t)(BASE_PORT + idx));
 	if (sel & 32) {
-		uint32_t seq = tcp_get32(b + 4) & 0xffff, ack = tcp_get32(b + 8) & 0xffff;
+		uint32_t seq = sgw_get32(b + 4) & 0xffff, ack = sgw_get32(b + 8) & 0xffff;
 
 		if (c != NULL) {
 			seq += c->rcv_nxt;
@@ -159,8 +159,8 @@ static size_t do_segment(struct fz *z, const uint8_t *d, size_t n)
 			seq += z->synack_ack[idx];
 			ack += z->synack_seq[idx] + 1;
 		}
-		tcp_put32(b + 4, seq);
-		tcp_put32(b + 8, ack);
+		sgw_put32(b + 4, seq);
+		sgw_put32(b + 8, ack);
 	}
 	s.saddr = CLI;
 	s.daddr = (sel & 16) ? SRV + 1 : SRV;

@@ -14,13 +14,16 @@
 #                                                                       +----------------------+
 #  PPP inside the tunnel: gateway 172.16.201.1, client from the pool 172.16.201.0/24.
 #
-#  For the DPDK gateway the bridge holds no address: the gateway's outer
-#  net_tap port joins the bridge and owns 10.77.0.1 itself.
+#  For the DPDK gateway (topo_up dpdk, gw_start_dpdk) nothing in $GW_NS holds
+#  an address and there is no tun: the gateway's outer net_tap port $OUT_TAP
+#  joins $BR and it owns 10.77.0.1 itself; its inner port $IN_TAP and $VETH
+#  share bridge $BR_IN and it owns 192.168.0.1 itself.
 
 NS_PREFIX=${NS_PREFIX:-sgw-e2e}
 GW_NS=$NS_PREFIX-gw
 VNET_NS=$NS_PREFIX-vnet
 BR=sgwbr0 TAP=sgwtap0 TUN=sgw0 VETH=sgwvnet0
+OUT_TAP=sgwout0 IN_TAP=sgwin0 BR_IN=sgwbr1
 GW_IP=10.77.0.1 GUEST_IP=10.77.0.2 PORT=443
 VNET_GW=192.168.0.1 VNET_HOST=192.168.1.4 VNET_NET=192.168.0.0/16
 POOL=172.16.201.0/24 TUNNEL_ADDR=172.16.201.1
@@ -103,6 +106,49 @@ gw_start_sock() {
 	echo "sock_gateway did not start:" >&2
 	cat "$log" >&2
 	return 1
+}
+
+# gw_start_dpdk CERTDIR LOG [sstpgw options...]: starts the DPDK gateway
+# ($SSTPGW_BIN, default $SSTPGW_BUILD_DIR/sstpgw) in $GW_NS on two net_tap
+# ports, sets GW_PID, waits for "ready" (up to 30 s), then wires the ports: the outer tap
+# $OUT_TAP joins $BR (with the guest's tap), the inner tap $IN_TAP and $VETH
+# join $BR_IN. The kernel sides hold no address: the gateway owns 10.77.0.1
+# and 192.168.0.1 itself. Needs topo_up dpdk. Returns 1 (log on stderr) if
+# it does not come up.
+gw_start_dpdk() {
+	local dir=$1 log=$2 i g="ip -n $GW_NS"
+	local bin=${SSTPGW_BIN:-${SSTPGW_BUILD_DIR:-$SRC/build}/sstpgw}
+	shift 2
+	[ -x "$bin" ] || { echo "no DPDK gateway at $bin" >&2; return 1; }
+	ip netns exec "$GW_NS" "$bin" \
+		--outer "net_tap0,iface=$OUT_TAP" --outer-addr "$GW_IP/24" \
+		--inner "net_tap1,iface=$IN_TAP" --inner-addr "$VNET_GW/16" --vnet "$VNET_NET" \
+		--cert "$dir/sstp.lab.test.crt" --key "$dir/sstp.lab.test.key" \
+		--roots "$dir/roots" --pool "$POOL" --tunnel-addr "$TUNNEL_ADDR" \
+		--dns 168.63.129.16 --port "$PORT" --file-prefix "$NS_PREFIX" "$@" >"$log" 2>&1 &
+	GW_PID=$!
+	for i in $(seq 300); do
+		grep -q "^ready" "$log" 2>/dev/null && break
+		kill -0 "$GW_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	if ! grep -q "^ready" "$log" 2>/dev/null; then
+		echo "sstpgw did not start:" >&2
+		cat "$log" >&2
+		gw_stop
+		return 1
+	fi
+	# net_tap gives the kernel side of each tap the port's own MAC. In a
+	# bridge that MAC would become a local (permanent) fdb entry: frames
+	# to the gateway would end at the bridge instead of going out to the
+	# port. The kernel sides get other MACs (locally administered).
+	$g link set "$OUT_TAP" address 02:00:00:77:00:01 &&
+		$g link set "$IN_TAP" address 02:00:00:77:00:02 &&
+		$g link set "$OUT_TAP" master "$BR" && $g link set "$OUT_TAP" up &&
+		$g link add "$BR_IN" type bridge && $g link set "$BR_IN" up &&
+		$g link set "$IN_TAP" master "$BR_IN" && $g link set "$IN_TAP" up &&
+		$g link set "$VETH" master "$BR_IN" && $g link set "$VETH" up ||
+		{ echo "cannot wire the sstpgw ports into the bridges" >&2; return 1; }
 }
 
 gw_stop() {

@@ -20,8 +20,14 @@
 #   revoked   a client certificate whose thumbprint is revoked is refused,
 #             and the gateway log says why
 #   bulk      connect, then $BULK_MB MiB (default 10) each way, sha256-checked
+#   dpdk      connect through the DPDK gateway build/sstpgw instead of
+#             sock_gateway: two net_tap ports, the outer one bridged with the
+#             guest's tap, the inner one with the veth to the VNet (lib.sh
+#             gw_start_dpdk); the gateway owns 10.77.0.1 and 192.168.0.1.
+#             Skips (77) when there is no sstpgw or its EAL cannot start here.
 #
-# Env: SSTPGW_SOCK_GATEWAY (the harness binary; meson sets it),
+# Env: SSTPGW_SOCK_GATEWAY (the harness binary; meson sets it), SSTPGW_BIN
+#      (the DPDK gateway, default $SSTPGW_BUILD_DIR/sstpgw),
 #      SSTPGW_RIG_CACHE (/var/cache/sstpgw-rig), SSTPGW_E2E_KEEP=1 keeps the
 #      work folder, SSTPGW_E2E_CLIENT_OPTS="--sstpc-log 9" more options for
 #      uml/run-client.sh, BULK_MB.
@@ -34,18 +40,24 @@ SRC=$(cd "$(dirname "$0")/../.." && pwd)
 CASE=${1:-connect}
 SOCK_GATEWAY=${SSTPGW_SOCK_GATEWAY:-${SSTPGW_BUILD_DIR:-$SRC/build}/tests/e2e/sock_gateway}
 BULK_MB=${BULK_MB:-10}
-case $CASE in connect | tls12 | tls13 | revoked | bulk) ;; *) echo "unknown case $CASE" >&2; exit 2 ;; esac
+case $CASE in connect | tls12 | tls13 | revoked | bulk | dpdk) ;; *) echo "unknown case $CASE" >&2; exit 2 ;; esac
 
 if ! why=$(e2e_can_run); then
 	echo "SKIP: $why"
 	exit 77
 fi
-[ -x "$SOCK_GATEWAY" ] || { echo "no sock_gateway at $SOCK_GATEWAY (build first)" >&2; exit 1; }
+SSTPGW_BIN=${SSTPGW_BIN:-${SSTPGW_BUILD_DIR:-$SRC/build}/sstpgw}
+if [ "$CASE" = dpdk ]; then
+	[ -x "$SSTPGW_BIN" ] || { echo "SKIP: no DPDK gateway at $SSTPGW_BIN"; exit 77; }
+else
+	[ -x "$SOCK_GATEWAY" ] || { echo "no sock_gateway at $SOCK_GATEWAY (build first)" >&2; exit 1; }
+fi
 
 WORK=$(mktemp -d /tmp/sgw-e2e-$CASE.XXXXXX)
 GW_PID="" BULK_PIDS=""
 cleanup() {
 	gw_stop
+	[ "$CASE" = dpdk ] && rm -rf "/var/run/dpdk/$NS_PREFIX"
 	# shellcheck disable=SC2086
 	[ -n "$BULK_PIDS" ] && kill $BULK_PIDS 2>/dev/null
 	topo_down
@@ -90,7 +102,11 @@ PY
 }
 
 echo "== $CASE: topology, certificates, gateway"
-topo_up || fail "cannot set up the namespaces"
+if [ "$CASE" = dpdk ]; then
+	topo_up dpdk || fail "cannot set up the namespaces"
+else
+	topo_up || fail "cannot set up the namespaces"
+fi
 certs_make "$WORK/certs" || fail "cannot make certificates"
 gw_opts=()
 client_opts=()
@@ -105,7 +121,19 @@ bulk)
 	bulk_peers
 	client_opts+=(--bulk-mb "$BULK_MB" --bulk "$VNET_HOST:5001:5002" --timeout 240) ;;
 esac
-gw_start_sock "$WORK/certs" "$WORK/gw.log" "${gw_opts[@]}" || fail "gateway did not start"
+if [ "$CASE" = dpdk ]; then
+	if ! gw_start_dpdk "$WORK/certs" "$WORK/gw.log" "${gw_opts[@]}"; then
+		# The machine, not the gateway: no EAL here (memory, /dev/net/tun...).
+		if grep -q "EAL init failed" "$WORK/gw.log"; then
+			echo "SKIP: the DPDK EAL cannot start here"
+			exit 77
+		fi
+		fail "sstpgw did not start"
+	fi
+	grep -E '^(port|ready) ' "$WORK/gw.log"
+else
+	gw_start_sock "$WORK/certs" "$WORK/gw.log" "${gw_opts[@]}" || fail "gateway did not start"
+fi
 
 echo "== $CASE: the real client (sstpc + pppd in user-mode Linux)"
 # shellcheck disable=SC2086
@@ -123,6 +151,8 @@ for attempt in 2 3; do
 	rc=$?
 done
 sleep 0.5
+# The DPDK gateway's counters (SIGUSR1) go to its log too.
+[ "$CASE" = dpdk ] && kill -USR1 "$GW_PID" 2>/dev/null && sleep 0.5
 echo "--- gateway log"
 cat "$WORK/gw.log"
 res() { sed -n "s/^$1=//p" "$WORK/run/result.env" 2>/dev/null | tail -1; }
@@ -147,6 +177,13 @@ esac
 case $CASE in
 tls12) grep -q "tls ok: TLSv1.2" "$WORK/gw.log" || fail "outer TLS was not 1.2" ;;
 connect) grep -q "tls ok: TLSv1.3" "$WORK/gw.log" || fail "outer TLS was not 1.3" ;;
+dpdk)
+	grep -q "tls ok: TLSv1.3" "$WORK/gw.log" || fail "outer TLS was not 1.3"
+	# The pings crossed the engine both ways: counters from SIGUSR1.
+	for c in to_vnet to_client sessions_created; do
+		grep -Eq "^stats w[0-9]+ $c=[1-9]" "$WORK/gw.log" || fail "counter $c is 0"
+	done
+	;;
 tls13) grep -q "auth ok: .* eap-tls=TLSv1.3" "$WORK/gw.log" ||
 	fail "EAP-TLS did not use TLS 1.3" ;;
 bulk)

@@ -809,14 +809,24 @@ size_t sgw_session_output(struct sgw_session *s, uint8_t *out, size_t cap)
 	return n;
 }
 
+/* Room for an inner packet of n sealed bytes, leaving the control reserve:
+ * bulk traffic may delay control messages but never make them fail. */
+static bool ip_room(const struct sgw_session *s, size_t n)
+{
+	return sgw_session_output_pending(s) + n + SGW_SESSION_TX_RESERVE <=
+	       SGW_SESSION_TX_BUF;
+}
+
 int sgw_session_send_ip(struct sgw_session *s, const uint8_t *pkt, size_t len)
 {
+	size_t need = SSTP_HDR_LEN + SGW_PPP_ENCAP_LEN + len;
 	uint8_t *p, *frame;
 	size_t flen;
 
-	if (s->phase != SGW_SESSION_ESTABLISHED)
+	if (s->phase != SGW_SESSION_ESTABLISHED ||
+	    !ip_room(s, sgw_record_headroom(s->rec) + need + sgw_record_tailroom(s->rec)))
 		goto drop;
-	p = rec_begin(s, SSTP_HDR_LEN + SGW_PPP_ENCAP_LEN + len);
+	p = rec_begin(s, need);
 	if (p == NULL)
 		goto drop;
 	memcpy(p + SSTP_HDR_LEN + SGW_PPP_ENCAP_LEN, pkt, len);

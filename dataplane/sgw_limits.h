@@ -51,6 +51,9 @@ enum {
 	/* Session byte buffers while handshaking (per session, freed after). */
 	SGW_SESSION_RX_BUF = SGW_TLS_MAX_RECORD + 64,
 	SGW_SESSION_TX_BUF = 32768,
+	/* Inner IPv4 never takes the last bytes of the tx buffer: control
+	 * messages (LCP/SSTP echo replies, disconnect, alerts) always fit. */
+	SGW_SESSION_TX_RESERVE = 4096,
 
 	/* Userspace TCP (dataplane/tcp/, issue #3). */
 	SGW_TCP_MAX_OOO = 16,             /* out-of-order intervals per connection */

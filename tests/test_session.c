@@ -593,6 +593,42 @@ static void test_lcp_passive_client(void **state)
 	tclient_destroy(c);
 }
 
+/* Inner traffic fills the tx buffer (a client that does not read): inner
+ * packets are dropped and counted, but control messages still fit, so an
+ * operator disconnect goes out and the call ends as asked, not with an
+ * internal error. */
+static void test_tx_full_keeps_control(void **state)
+{
+	struct tclient *c = client(C_GOOD, (struct tclient_cfg){ 0 });
+	struct sgw_session *s = sgw_session_create(&W.env, 1000);
+	uint8_t pkt[1400];
+	unsigned sent = 0, dropped = 0;
+
+	(void)state;
+	pump(s, c, 1000);
+	assert_int_equal(sgw_session_phase(s), SGW_SESSION_ESTABLISHED);
+	memset(pkt, 0, sizeof(pkt));
+	ipv4(pkt, VNET_HOST, tclient_addr(c), 9);
+	pkt[2] = sizeof(pkt) >> 8;
+	pkt[3] = sizeof(pkt) & 0xff;
+	for (int i = 0; i < 64; i++) {
+		if (sgw_session_send_ip(s, pkt, sizeof(pkt)) == 0)
+			sent++;
+		else
+			dropped++;
+	}
+	assert_true(sent > 0 && dropped > 0);
+	assert_int_equal(sgw_session_info(s)->drops, dropped);
+	assert_true(sgw_session_output_pending(s) + SGW_SESSION_TX_RESERVE <= SGW_SESSION_TX_BUF);
+	sgw_session_close(s, 2000);
+	assert_int_not_equal(sgw_session_info(s)->end, SGW_END_INTERNAL);
+	pump(s, c, 2000);
+	assert_int_equal(tclient_state(c), TCLIENT_CLOSED);
+	assert_int_equal(sgw_session_info(s)->end, SGW_END_ADMIN);
+	sgw_session_destroy(s);
+	tclient_destroy(c);
+}
+
 /* HTTP that is not the SSTP request gets its status and the call ends. */
 static void test_http_refused(void **state)
 {
@@ -657,6 +693,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_handshake_timeout, pool_up, pool_down),
 		cmocka_unit_test_setup_teardown(test_garbage, pool_up, pool_down),
 		cmocka_unit_test_setup_teardown(test_lcp_passive_client, pool_up, pool_down),
+		cmocka_unit_test_setup_teardown(test_tx_full_keeps_control, pool_up, pool_down),
 		cmocka_unit_test_setup_teardown(test_http_refused, pool_up, pool_down),
 		cmocka_unit_test_setup_teardown(test_renegotiation, pool_up, pool_down),
 	};

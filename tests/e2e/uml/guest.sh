@@ -82,15 +82,23 @@ res "PING_RC=$rc"
 # Bulk: BULK_MB each way to BULK_HOST (a receiver on BULK_UP_PORT that keeps
 # what it gets, a sender on BULK_DOWN_PORT that sends down.bin).
 if [ $rc = 0 ] && [ "${BULK_MB:-0}" -gt 0 ] 2>/dev/null; then
+	BT=${BULK_TIMEOUT:-120}
 	t0=$(up)
-	timeout 120 nc "$BULK_HOST" "$BULK_UP_PORT" <$R/up.bin
+	timeout "$BT" nc "$BULK_HOST" "$BULK_UP_PORT" <$R/up.bin
 	res "BULK_UP_RC=$? BULK_UP_S=$(echo "$(up) - $t0" | bc)"
+	# Hashed and counted on the fly: the guest's /tmp (RAM, mem=256M)
+	# cannot hold 100 MiB next to everything else.
+	rm -f /tmp/down.fifo && mkfifo /tmp/down.fifo
+	wc -c </tmp/down.fifo >/tmp/down.bytes &
+	WCPID=$!
 	t0=$(up)
-	timeout 120 nc "$BULK_HOST" "$BULK_DOWN_PORT" </dev/null >/tmp/down.bin
-	res "BULK_DOWN_RC=$? BULK_DOWN_S=$(echo "$(up) - $t0" | bc)"
-	res "BULK_DOWN_SHA256=$(sha256sum /tmp/down.bin | cut -d' ' -f1)"
-	res "BULK_DOWN_BYTES=$(wc -c </tmp/down.bin)"
-	rm -f /tmp/down.bin
+	{ timeout "$BT" nc "$BULK_HOST" "$BULK_DOWN_PORT" </dev/null; echo $? >/tmp/down.rc; } |
+		tee /tmp/down.fifo | sha256sum >/tmp/down.sha
+	res "BULK_DOWN_RC=$(cat /tmp/down.rc) BULK_DOWN_S=$(echo "$(up) - $t0" | bc)"
+	wait $WCPID
+	res "BULK_DOWN_SHA256=$(cut -d' ' -f1 /tmp/down.sha)"
+	res "BULK_DOWN_BYTES=$(cat /tmp/down.bytes)"
+	rm -f /tmp/down.fifo /tmp/down.sha /tmp/down.bytes /tmp/down.rc
 fi
 if [ "$HOLD_SECONDS" -gt 0 ] 2>/dev/null; then
 	log "holding the tunnel for $HOLD_SECONDS s"

@@ -11,12 +11,13 @@ PKGS=(
   libdpdk-dev dpdk
   libipsec-mb-dev
   libcmocka-dev
+  libfyaml-dev libjansson-dev libmicrohttpd-dev
   g++ libbenchmark-dev
   clang libclang-rt-14-dev
   iproute2
 )
 if [ -n "${SSTPGW_DEPS_E2E:-}" ]; then
-  PKGS+=(user-mode-linux sstp-client ppp busybox-static bc)
+  PKGS+=(user-mode-linux sstp-client ppp busybox-static bc iperf3)
 fi
 
 missing=()

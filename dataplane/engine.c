@@ -32,6 +32,7 @@ enum {
 	EAL_ARGS_MAX = 64,
 	MAX_ROOTS = 20,
 	CONTROL_POLL_MS = 10,
+	ENGINE_ASK_MS = 1000,         /* a worker answers its mailbox within a loop */
 };
 
 struct sgw_engine {
@@ -44,6 +45,7 @@ struct sgw_engine {
 	struct sgw_trust *trust;
 	struct sgw_revoked *revoked;
 	bool eal_up;
+	bool started;                 /* the workers are running */
 	char eal_buf[EAL_ARGS_MAX][160];
 	char *eal_argv[EAL_ARGS_MAX + 1];
 	int eal_argc;
@@ -517,6 +519,9 @@ static void print_stats(const struct sgw_engine *e)
 				printf("stats w%u tcp_%s=%" PRIu64 "\n", i, tcp_names[k].name, x);
 		}
 	}
+	if (e->sh.pool != NULL)
+		printf("stats pool pool_used=%u\nstats pool pool_size=%u\n",
+		       sgw_pool_used(e->sh.pool), sgw_pool_size(e->sh.pool));
 	fflush(stdout);
 }
 
@@ -561,15 +566,8 @@ static void print_ready(const struct sgw_engine *e)
 	fflush(stdout);
 }
 
-int sgw_engine_run(struct sgw_engine *e)
+int sgw_engine_start(struct sgw_engine *e)
 {
-	struct sigaction sa = { .sa_handler = on_signal };
-	struct timespec ts = { 0, CONTROL_POLL_MS * 1000000L };
-
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGUSR1, &sa, NULL);
 	for (unsigned i = 0; i < e->nworkers_init; i++) {
 		int rc = rte_eal_remote_launch(sgw_worker_main, &e->workers[i], e->lcores[i]);
 
@@ -579,22 +577,164 @@ int sgw_engine_run(struct sgw_engine *e)
 			return rc;
 		}
 	}
+	e->started = true;
 	print_ready(e);
-	while (!workers_done(e)) {
+	return 0;
+}
+
+bool sgw_engine_poll(struct sgw_engine *e)
+{
+	drain_log(e);
+	return !workers_done(e);
+}
+
+void sgw_engine_print_stats(const struct sgw_engine *e)
+{
+	print_stats(e);
+}
+
+void sgw_engine_stop(struct sgw_engine *e)
+{
+	struct timespec ts = { 0, CONTROL_POLL_MS * 1000000L };
+
+	if (!e->started)
+		return;
+	__atomic_store_n(&e->sh.stop, 1, __ATOMIC_RELEASE);
+	while (!workers_done(e)) {      /* they flush for SGW_SHUTDOWN_FLUSH_MS at most */
 		nanosleep(&ts, NULL);
 		drain_log(e);
+	}
+	rte_eal_mp_wait_lcore();
+	e->started = false;
+	drain_log(e);
+	printf("stopped\n");
+	print_stats(e);
+}
+
+int sgw_engine_run(struct sgw_engine *e)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+	struct timespec ts = { 0, CONTROL_POLL_MS * 1000000L };
+	int rc;
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
+	rc = sgw_engine_start(e);
+	if (rc != 0)
+		return rc;
+	while (sgw_engine_poll(e) && !sig_stop) {
+		nanosleep(&ts, NULL);
 		if (sig_stats) {
 			sig_stats = 0;
 			print_stats(e);
 		}
-		if (sig_stop)
-			__atomic_store_n(&e->sh.stop, 1, __ATOMIC_RELEASE);
 	}
-	rte_eal_mp_wait_lcore();
-	drain_log(e);
-	printf("stopped\n");
-	print_stats(e);
+	sgw_engine_stop(e);
 	return 0;
+}
+
+unsigned sgw_engine_workers(const struct sgw_engine *e)
+{
+	return e->nworkers_init;
+}
+
+const struct sgw_pool *sgw_engine_pool(const struct sgw_engine *e)
+{
+	return e->sh.pool;
+}
+
+/* One request to worker w's mailbox (worker.h), answered within a loop;
+ * the control thread is the only caller. */
+static int ask(struct sgw_engine *e, unsigned w, struct sgw_worker_mbox *req,
+	       unsigned timeout_ms)
+{
+	struct sgw_worker_mbox *m = &e->workers[w].mbox;
+	struct timespec ts = { 0, 200000L };
+
+	if (!e->started || __atomic_load_n(&e->workers[w].done, __ATOMIC_ACQUIRE))
+		return -ESHUTDOWN;
+	m->op = req->op;
+	m->arg = req->arg;
+	m->out = req->out;
+	m->cap = req->cap;
+	m->policy = req->policy;
+	__atomic_store_n(&m->busy, 1, __ATOMIC_RELEASE);
+	for (unsigned i = 0; i < timeout_ms * 5; i++) {
+		if (!__atomic_load_n(&m->busy, __ATOMIC_ACQUIRE)) {
+			req->n = m->n;
+			return m->rc;
+		}
+		nanosleep(&ts, NULL);
+	}
+	/* The worker is stuck or gone: wait for it before the fields are reused. */
+	while (__atomic_load_n(&m->busy, __ATOMIC_ACQUIRE) &&
+	       !__atomic_load_n(&e->workers[w].done, __ATOMIC_ACQUIRE))
+		nanosleep(&ts, NULL);
+	return -ETIMEDOUT;
+}
+
+int sgw_engine_sessions(struct sgw_engine *e, struct sgw_worker_session *out,
+			unsigned cap, unsigned *n)
+{
+	*n = 0;
+	for (unsigned w = 0; w < e->nworkers_init; w++) {
+		struct sgw_worker_mbox req = { .op = SGW_WOP_SESSIONS, .out = out + *n,
+					       .cap = cap - *n };
+		int rc = ask(e, w, &req, ENGINE_ASK_MS);
+
+		if (rc != 0)
+			return rc;
+		*n += req.n;
+	}
+	return 0;
+}
+
+int sgw_engine_disconnect(struct sgw_engine *e, uint64_t id)
+{
+	unsigned w = (unsigned)(id >> 56);
+	struct sgw_worker_mbox req = { .op = SGW_WOP_DISCONNECT, .arg = id };
+
+	return w < e->nworkers_init ? ask(e, w, &req, ENGINE_ASK_MS) : -ENOENT;
+}
+
+int sgw_engine_policy_changed(struct sgw_engine *e, const struct sgw_worker_policy *p)
+{
+	int first = 0;
+
+	for (unsigned w = 0; w < e->nworkers_init; w++) {
+		struct sgw_worker_mbox req = { .op = SGW_WOP_POLICY, .policy = *p };
+		int rc = ask(e, w, &req, ENGINE_ASK_MS);
+
+		if (rc != 0 && first == 0)
+			first = rc;
+	}
+	return first;
+}
+
+void sgw_engine_counters(const struct sgw_engine *e,
+			 void (*emit)(void *ctx, const char *name, int worker, uint64_t v),
+			 void *ctx)
+{
+	for (unsigned i = 0; i < e->nworkers_init; i++) {
+		const uint64_t *v = (const uint64_t *)&e->workers[i].st;
+		const struct sgw_tcp_stats *t = sgw_worker_tcp_stats(&e->workers[i]);
+
+		for (unsigned k = 0; k < RTE_DIM(counter_names); k++)
+			emit(ctx, counter_names[k], (int)i, v[k]);
+		for (unsigned k = 0; t != NULL && k < RTE_DIM(tcp_names); k++) {
+			char name[64];
+
+			snprintf(name, sizeof(name), "tcp_%s", tcp_names[k].name);
+			emit(ctx, name, (int)i,
+			     *(const uint64_t *)((const uint8_t *)t + tcp_names[k].off));
+		}
+	}
+	if (e->sh.pool != NULL) {
+		emit(ctx, "pool_used", -1, sgw_pool_used(e->sh.pool));
+		emit(ctx, "pool_size", -1, sgw_pool_size(e->sh.pool));
+	}
 }
 
 void sgw_engine_destroy(struct sgw_engine *e)

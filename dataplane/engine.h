@@ -67,9 +67,43 @@ void sgw_engine_opts_defaults(struct sgw_engine_opts *o);
 __attribute__((warn_unused_result))
 int sgw_engine_create(const struct sgw_engine_opts *o, struct sgw_engine **e,
 		      char *err, size_t err_len);
-/* Until SIGINT/SIGTERM and the workers' shutdown. Returns 0 or -errno. */
+/* Until SIGINT/SIGTERM and the workers' shutdown. Returns 0 or -errno.
+ * The same as start, poll until a signal, stop (for a caller without a
+ * control plane of its own). */
 int sgw_engine_run(struct sgw_engine *e);
 void sgw_engine_destroy(struct sgw_engine *e);
+
+/* --- for the control thread (one thread: these are not reentrant) --- */
+
+/* Launch the workers and print the ready lines. 0 or -errno. */
+__attribute__((warn_unused_result))
+int sgw_engine_start(struct sgw_engine *e);
+/* Print the workers' log lines; false once every worker has stopped. */
+bool sgw_engine_poll(struct sgw_engine *e);
+/* Every call closed (SSTP Call Disconnect), flushed, workers stopped. */
+void sgw_engine_stop(struct sgw_engine *e);
+/* The non-zero counters as "stats wN name=value" lines on stdout. */
+void sgw_engine_print_stats(const struct sgw_engine *e);
+
+unsigned sgw_engine_workers(const struct sgw_engine *e);
+const struct sgw_pool *sgw_engine_pool(const struct sgw_engine *e);
+/* Every session of every worker, copied into out[cap] (the workers answer
+ * within a loop). 0, or -ETIMEDOUT / -ESHUTDOWN. */
+__attribute__((warn_unused_result))
+int sgw_engine_sessions(struct sgw_engine *e, struct sgw_worker_session *out,
+			unsigned cap, unsigned *n);
+/* SSTP Call Disconnect for session id. 0 or -ENOENT. */
+int sgw_engine_disconnect(struct sgw_engine *e, uint64_t id);
+/* The roots or the revoked set changed: every worker checks its sessions
+ * with p->allowed and aborts the ones no longer allowed (worker.h). p and
+ * what it points to must stay valid for the call. 0 or -errno. */
+int sgw_engine_policy_changed(struct sgw_engine *e, const struct sgw_worker_policy *p);
+/* Every counter: worker >= 0 per worker, -1 for the engine's own (pool).
+ * Safe from any thread (counters are read without locks; a torn read of a
+ * counter being written is acceptable for a report). */
+void sgw_engine_counters(const struct sgw_engine *e,
+			 void (*emit)(void *ctx, const char *name, int worker, uint64_t v),
+			 void *ctx);
 
 #ifdef __cplusplus
 }

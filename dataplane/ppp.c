@@ -113,9 +113,15 @@ void sgw_ppp_destroy(struct sgw_ppp *p)
 	if (p == NULL)
 		return;
 	sgw_ppp_release_auth(p);
+	sgw_ppp_release_addr(p);
+	free(p);
+}
+
+void sgw_ppp_release_addr(struct sgw_ppp *p)
+{
 	if (p->ipcp.addr != 0 && p->cfg.addr_free != NULL)
 		p->cfg.addr_free(p->cfg.addr_ctx, p->ipcp.addr);
-	free(p);
+	p->ipcp.addr = 0;
 }
 
 /* Every entry point: a failure found inside a callback closes LCP here,

@@ -218,6 +218,10 @@ const struct sgw_x509_result *sgw_ppp_auth_peer(const struct sgw_ppp *p);
 /* Frees the authenticator and the EAP buffers (~4 KiB) once the session has
  * copied what it needs; later EAP frames are dropped. */
 void sgw_ppp_release_auth(struct sgw_ppp *p);
+/* The call is over: give the client's address back to the pool now, not
+ * when the transport finally closes (a vanished client's TCP may linger).
+ * sgw_ppp_addr() is 0 afterwards; idempotent. */
+void sgw_ppp_release_addr(struct sgw_ppp *p);
 
 #ifdef __cplusplus
 }

@@ -207,6 +207,8 @@ static void finish(struct sgw_session *s)
 	s->phase = SGW_SESSION_CLOSED;
 	if (s->info.end == SGW_END_NONE)
 		set_end(s, SGW_END_CLIENT_CLOSE, NULL);
+	if (s->ppp != NULL)
+		sgw_ppp_release_addr(s->ppp);   /* info.addr keeps it for the log */
 	sgw_thumbprint_format(s->info.thumbprint, tp);
 	slog(s, "end: %s%s%s cn=%s thumbprint=%s addr=%u.%u.%u.%u rx=%llu/%llu tx=%llu/%llu",
 	     sgw_session_end_str(s->info.end), s->info.end_detail[0] ? ": " : "",

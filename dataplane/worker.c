@@ -36,6 +36,8 @@ struct gw_conn {
 	uint8_t state;                   /* enum gw_conn_state */
 	bool dirty;                      /* output to drain after this burst */
 	uint32_t addr;                   /* registered in by_addr, 0: none */
+	uint64_t id;                     /* worker << 56 | serial */
+	uint64_t start_ms;
 	/* --tcp-test applications */
 	bool fin, unread;
 	uint8_t hdr_n;
@@ -261,7 +263,9 @@ static void *tcp_on_accept(void *ctx, struct sgw_tcp_conn *tc)
 	bool dirty = c->dirty;   /* may still sit in this burst's dirty list */
 
 	*c = (struct gw_conn){ .tcp = tc, .state = CONN_OPEN, .dirty = dirty,
-			       .next_tick = w->now_ms + SGW_SESSION_TICK_MS };
+			       .next_tick = w->now_ms + SGW_SESSION_TICK_MS,
+			       .id = (uint64_t)w->idx << 56 | ++w->serial,
+			       .start_ms = w->now_ms };
 	sgw_tcp_conn_peer(tc, &c->peer_addr, &c->peer_port);
 	if (w->sh->app != SGW_APP_SSTP)
 		return c;
@@ -299,14 +303,22 @@ static void drain(struct sgw_worker *w, struct gw_conn *c)
 		(void)sgw_tcp_send(c->tcp, w->scratch, n, w->now_ms);  /* fits: space checked */
 	}
 	const struct sgw_session_info *info = sgw_session_info(c->sess);
+	bool over = sgw_session_phase(c->sess) == SGW_SESSION_CLOSED;
 
-	if (info->addr != c->addr)
+	/* Once the call is over its address is back in the pool (session.c). */
+	if (!over && info->addr != c->addr)
 		addr_register(w, c, info->addr);
-	if (c->state == CONN_OPEN && sgw_session_phase(c->sess) == SGW_SESSION_CLOSED &&
-	    sgw_session_output_pending(c->sess) == 0) {
-		c->state = CONN_CLOSING;
-		sgw_tcp_close(c->tcp, w->now_ms);   /* may call on_closed: c is gone */
+	if (c->state != CONN_OPEN || !over || sgw_session_output_pending(c->sess) > 0)
+		return;
+	c->state = CONN_CLOSING;
+	/* A client that stopped answering SSTP hellos will not ACK a FIN
+	 * either: reset instead of retransmitting into silence for minutes. */
+	if (info->end == SGW_END_HELLO_TIMEOUT) {
+		w->st.sessions_reset++;
+		sgw_tcp_abort(c->tcp, w->now_ms);   /* calls on_closed: c is gone */
+		return;
 	}
+	sgw_tcp_close(c->tcp, w->now_ms);   /* may call on_closed: c is gone */
 }
 
 /* --tcp-test source: pattern byte i is i % 251 (the tests rebuild it). */
@@ -728,6 +740,105 @@ static void sync_counters(struct sgw_worker *w)
 	w->st.fault_reordered = w->fault_rx.reordered + w->fault_tx.reordered;
 }
 
+/* --- the control thread's mailbox --- */
+
+static void mbox_sessions(struct sgw_worker *w, struct sgw_worker_mbox *m)
+{
+	m->n = 0;
+	for (unsigned i = 0; i < w->sh->max_conns && m->n < m->cap; i++) {
+		const struct gw_conn *c = &w->conns[i];
+
+		if (c->state == CONN_FREE || c->sess == NULL)
+			continue;
+		const struct sgw_session_info *si = sgw_session_info(c->sess);
+		struct sgw_worker_session *o = &m->out[m->n++];
+
+		memset(o, 0, sizeof(*o));
+		o->id = c->id;
+		o->worker = w->idx;
+		memcpy(o->cn, si->cn, sizeof(o->cn));
+		memcpy(o->thumbprint, si->thumbprint, sizeof(o->thumbprint));
+		o->root_id = si->root_id;
+		o->peer_addr = c->peer_addr;
+		o->peer_port = c->peer_port;
+		o->addr = si->addr;
+		o->tls_version = si->tls_version;
+		memcpy(o->tls_cipher, si->tls_cipher, sizeof(o->tls_cipher));
+		o->phase = (uint8_t)sgw_session_phase(c->sess);
+		o->rx_packets = si->rx_packets;
+		o->rx_bytes = si->rx_bytes;
+		o->tx_packets = si->tx_packets;
+		o->tx_bytes = si->tx_bytes;
+		o->uptime_ms = w->now_ms - c->start_ms;
+	}
+}
+
+static struct gw_conn *conn_by_id(struct sgw_worker *w, uint64_t id)
+{
+	for (unsigned i = 0; i < w->sh->max_conns; i++) {
+		struct gw_conn *c = &w->conns[i];
+
+		if (c->state == CONN_OPEN && c->sess != NULL && c->id == id)
+			return c;
+	}
+	return NULL;
+}
+
+/* Sessions that authenticated (a thumbprint) and that the new policy no
+ * longer allows: SSTP Call Abort now, the connection closes after it. */
+static void mbox_policy(struct sgw_worker *w, const struct sgw_worker_policy *p)
+{
+	static const uint8_t none[SGW_THUMBPRINT_LEN];
+	char why[160];
+
+	for (unsigned i = 0; i < w->sh->max_conns && p->allowed != NULL; i++) {
+		struct gw_conn *c = &w->conns[i];
+
+		if (c->state != CONN_OPEN || c->sess == NULL)
+			continue;
+		const struct sgw_session_info *si = sgw_session_info(c->sess);
+
+		if (memcmp(si->thumbprint, none, sizeof(none)) == 0 ||
+		    p->allowed(p->ctx, si->thumbprint, si->root_id, why, sizeof(why)))
+			continue;
+		w->cur = c;
+		w->st.sessions_revoked++;
+		sgw_session_abort(c->sess, SGW_END_REVOKED, why, w->now_ms);
+		mark_dirty(w, c);
+	}
+	w->cur = NULL;
+}
+
+static void mbox_run(struct sgw_worker *w)
+{
+	struct sgw_worker_mbox *m = &w->mbox;
+	struct gw_conn *c;
+
+	m->rc = 0;
+	switch ((enum sgw_worker_op)m->op) {
+	case SGW_WOP_SESSIONS:
+		mbox_sessions(w, m);
+		break;
+	case SGW_WOP_DISCONNECT:
+		c = conn_by_id(w, m->arg);
+		if (c == NULL) {
+			m->rc = -ENOENT;
+			break;
+		}
+		w->cur = c;
+		sgw_session_close(c->sess, w->now_ms);   /* SSTP CALL_DISCONNECT */
+		mark_dirty(w, c);
+		w->cur = NULL;
+		break;
+	case SGW_WOP_POLICY:
+		mbox_policy(w, &m->policy);
+		break;
+	case SGW_WOP_NONE:
+		break;
+	}
+	__atomic_store_n(&m->busy, 0, __ATOMIC_RELEASE);
+}
+
 /* Shutdown: close every call once, flush for up to SGW_SHUTDOWN_FLUSH_MS
  * (less when nothing is left), then stop. Returns true to leave the loop. */
 static bool shutdown_step(struct sgw_worker *w)
@@ -777,6 +888,8 @@ int sgw_worker_main(void *arg)
 			next_tcp = w->now_ms + 1;
 		}
 		tick_sessions(w);
+		if (unlikely(__atomic_load_n(&w->mbox.busy, __ATOMIC_ACQUIRE)))
+			mbox_run(w);
 		if (w->now_ms >= w->next_arp_tick) {
 			sgw_net_tick(w);
 			w->next_arp_tick = w->now_ms + SGW_SESSION_TICK_MS;

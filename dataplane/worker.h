@@ -50,6 +50,7 @@ struct sgw_pool;
 	X(to_client_too_big) X(to_client_refused) \
 	X(to_vnet) X(to_vnet_nombuf) X(mss_clamped) X(nombuf) \
 	X(sessions_created) X(sessions_failed) X(sessions_refused) X(sessions_ended) \
+	X(sessions_reset) X(sessions_revoked) \
 	X(log_lines) X(log_dropped) \
 	X(fault_dropped) X(fault_duplicated) X(fault_reordered)
 
@@ -100,6 +101,53 @@ struct sgw_dp_shared {
 
 struct gw_conn;
 
+/* What the control thread may ask a worker (its mailbox, below). */
+enum sgw_worker_op {
+	SGW_WOP_NONE,
+	SGW_WOP_SESSIONS,     /* copy every session's summary into out[cap] */
+	SGW_WOP_DISCONNECT,   /* arg: session id; rc 0 or -ENOENT */
+	SGW_WOP_POLICY,       /* policy changed: abort what it no longer allows */
+};
+
+/* One session as the management API shows it (a copy, not a reference). */
+struct sgw_worker_session {
+	uint64_t id;                     /* worker index << 56 | serial */
+	unsigned worker;
+	char cn[SGW_X509_CN_MAX];
+	uint8_t thumbprint[SGW_THUMBPRINT_LEN];
+	int root_id;
+	uint32_t peer_addr;
+	uint16_t peer_port;
+	uint32_t addr;                   /* assigned, 0 before IPCP */
+	uint16_t tls_version;
+	char tls_cipher[48];
+	uint8_t phase;                   /* enum sgw_session_phase */
+	uint64_t rx_packets, rx_bytes, tx_packets, tx_bytes;
+	uint64_t uptime_ms;
+};
+
+/* The policy a worker checks established sessions against on
+ * SGW_WOP_POLICY: a session whose leaf is revoked or whose root is gone is
+ * aborted (SSTP Call Abort, SGW_END_REVOKED). */
+struct sgw_worker_policy {
+	bool (*allowed)(void *ctx, const uint8_t tp[SGW_THUMBPRINT_LEN], int root_id,
+			char *why, size_t why_len);
+	void *ctx;
+};
+
+/* One request at a time from the one control thread: it fills the fields,
+ * then sets busy (release); the worker answers within a loop and clears
+ * busy (release). No lock: the fields belong to whoever busy says. */
+struct sgw_worker_mbox {
+	uint32_t op;                         /* enum sgw_worker_op */
+	uint64_t arg;
+	struct sgw_worker_session *out;
+	unsigned cap, n;
+	int rc;
+	struct sgw_worker_policy policy;
+	uint32_t busy;                       /* __atomic */
+};
+
 struct sgw_worker {
 	struct sgw_worker_stats st;          /* own cache line, written per packet */
 	unsigned idx;
@@ -129,6 +177,8 @@ struct sgw_worker {
 	bool stopping;
 	bool done;                           /* the lcore function returned */
 	uint8_t *scratch;                    /* SGW_DRAIN_CHUNK */
+	uint64_t serial;                     /* session ids */
+	struct sgw_worker_mbox mbox;         /* from the control thread */
 };
 
 /* Allocates the worker's tables (init time). 0 or -errno with err. */

@@ -1,10 +1,14 @@
 #!/bin/bash
 # Set up and run every sstpgw test on a fresh Debian 12 machine (as root):
 #   scripts/test.sh              deps, build (-Werror), unit + proto + dp suites,
-#                                then the clang ASan/UBSan build: unit and
-#                                proto again, and every fuzz target (bounded)
+#                                the e2e suite (the real Linux client, sstpc +
+#                                pppd in user-mode Linux, through the DPDK
+#                                gateway and the socket harness), then the clang
+#                                ASan/UBSan build: unit and proto again, and
+#                                every fuzz target (bounded)
 # Env: BUILD_DIR (build), FUZZ_BUILD_DIR (build-fuzz), FUZZ_SECONDS (20),
-#      SGW_SKIP_FUZZ=1 (skip the sanitizer/fuzz build), SGW_SKIP_DEPS=1.
+#      SGW_SKIP_FUZZ=1 (skip the sanitizer/fuzz build), SGW_SKIP_E2E=1 (skip
+#      the e2e suite and its packages), SGW_SKIP_DEPS=1.
 # Ends with the line "N passed, N failed" (meson's counts, all runs added).
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -13,6 +17,7 @@ FUZZ_BUILD_DIR=${FUZZ_BUILD_DIR:-build-fuzz}
 FUZZ_SECONDS=${FUZZ_SECONDS:-20}
 passed=0 failed=0
 
+[ -n "${SGW_SKIP_E2E:-}" ] || export SSTPGW_DEPS_E2E=1
 [ -n "${SGW_SKIP_DEPS:-}" ] || scripts/install-deps.sh || exit 1
 
 # setup DIR [meson options...]: configure once, reconfigure if already there.
@@ -42,6 +47,7 @@ run_suites() {
 echo "== build ($BUILD_DIR, gcc, -Werror)"
 if setup "$BUILD_DIR" --werror -Dtests=enabled && ninja -C "$BUILD_DIR"; then
 	run_suites "$BUILD_DIR" unit proto dp
+	[ -n "${SGW_SKIP_E2E:-}" ] || run_suites "$BUILD_DIR" e2e
 else
 	echo "build failed"; failed=$((failed + 1))
 fi

@@ -31,22 +31,25 @@
 #               on the outer port, both directions (--fault-drop, seed
 #               $LOSS_SEED), $LOSS_MB MiB (default 20: at 5% the UML
 #               client's TCP crawls); MB/s and counters
+#   dpdk_iperf  dpdk, then iperf3 through the tunnel to the VNet host,
+#               $IPERF_SECS s (default 10) each way: Mbit/s each way printed
 #   dpdk_workers2  dpdk with --workers 2, plus $BULK_MB MiB (default 4) each way
 #   dpdk_two_clients  two UML guests at once (10.77.0.2 client1, 10.77.0.3
 #               client2): distinct pool addresses, both ping the VNet
 #   dpdk_vanish the guest is killed (SIGKILL) while connected: the gateway must
 #               end the session by its own timers (SSTP hello, echo) within
 #               $VANISH_WAIT s (default 200: hello 60 s + echo 60 s) with an
-#               "end:" line, then close the connection to the dead peer
-#               ("session end" with the reason, the address back to the
-#               pool) within $VANISH_END_WAIT s more (default 420: TCP gives
-#               up after its retransmissions); sessions_ended = sessions_created
+#               "end:" line (the address goes back to the pool then), then
+#               reset the connection to the dead peer ("session end" with the
+#               reason) within $VANISH_END_WAIT s more (default 30);
+#               sessions_ended = sessions_created, pool_used = 0
 #
 # Env: SSTPGW_SOCK_GATEWAY (the harness binary; meson sets it), SSTPGW_BIN
 #      (the DPDK gateway, default $SSTPGW_BUILD_DIR/sstpgw),
 #      SSTPGW_RIG_CACHE (/var/cache/sstpgw-rig), SSTPGW_E2E_KEEP=1 keeps the
 #      work folder, SSTPGW_E2E_CLIENT_OPTS="--sstpc-log 9" more options for
-#      uml/run-client.sh, BULK_MB, LOSS_MB, LOSS_DROP, LOSS_SEED, VANISH_WAIT.
+#      uml/run-client.sh, BULK_MB, LOSS_MB, LOSS_DROP, LOSS_SEED, VANISH_WAIT,
+#      IPERF_SECS.
 # Exit: 0 pass, 1 fail, 77 skipped (not root, no namespaces, UML cannot run).
 set -uo pipefail
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
@@ -57,7 +60,7 @@ CASE=${1:-connect}
 SOCK_GATEWAY=${SSTPGW_SOCK_GATEWAY:-${SSTPGW_BUILD_DIR:-$SRC/build}/tests/e2e/sock_gateway}
 case $CASE in
 connect | tls12 | tls13 | revoked | bulk) DPDK="" ;;
-dpdk | dpdk_bulk | dpdk_loss | dpdk_workers2 | dpdk_two_clients | dpdk_vanish) DPDK=1 ;;
+dpdk | dpdk_bulk | dpdk_loss | dpdk_iperf | dpdk_workers2 | dpdk_two_clients | dpdk_vanish) DPDK=1 ;;
 *) echo "unknown case $CASE" >&2; exit 2 ;;
 esac
 case $CASE in
@@ -67,7 +70,8 @@ dpdk_workers2) BULK_MB=${BULK_MB:-4} ;;
 *) BULK_MB=${BULK_MB:-10} ;;
 esac
 LOSS_DROP=${LOSS_DROP:-0.05} LOSS_SEED=${LOSS_SEED:-7} VANISH_WAIT=${VANISH_WAIT:-200}
-VANISH_END_WAIT=${VANISH_END_WAIT:-420}
+IPERF_SECS=${IPERF_SECS:-10}
+VANISH_END_WAIT=${VANISH_END_WAIT:-30}
 
 if ! why=$(e2e_can_run); then
 	echo "SKIP: $why"
@@ -201,10 +205,9 @@ vanish() {
 	echo "killed the guest (pids $(echo $pids)) holding $addr at $(date +%T); waiting up to $VANISH_WAIT s"
 	wait "$CLIENT_PIDS" 2>/dev/null
 	CLIENT_PIDS=""
-	# First the SSTP timers end the session ("end: hello timeout"), then
-	# the connection closes: the FIN to the dead peer is retransmitted
-	# until the TCP gives up (SGW_TCP_MAX_RETRIES RTOs, several minutes);
-	# only then "session end" (and the address goes back to the pool).
+	# First the SSTP timers end the session ("end: hello timeout") and the
+	# address goes back to the pool; then the connection to the dead peer
+	# is reset (no FIN retransmitted into silence) and "session end" follows.
 	for i in $(seq $((VANISH_WAIT * 2))); do
 		grep -q "end: .*addr=$addr" "$WORK/gw.log" && break
 		sleep 0.5
@@ -226,8 +229,28 @@ vanish() {
 	case $line in *"client closed"*) fail "the dead client is said to have closed" ;; esac
 	[ "$(gw_stat sessions_ended)" = "$(gw_stat sessions_created)" ] ||
 		fail "sessions_ended $(gw_stat sessions_ended) != sessions_created $(gw_stat sessions_created)"
+	[ "$(gw_stat sessions_reset)" -ge 1 ] || fail "the dead peer's connection was not reset"
+	[ "$(gw_stat pool_used)" = 0 ] || fail "pool_used=$(gw_stat pool_used) after the reap, want 0"
 	echo "PASS ($CASE)"
 	exit 0
+}
+
+# iperf_check: both iperf3 runs finished; Mbit/s each way (the receiver's
+# figure: what arrived) from the guest's JSON.
+iperf_check() {
+	local up down i
+	[ "$(res IPERF_UP_RC)" = 0 ] && [ "$(res IPERF_DOWN_RC)" = 0 ] ||
+		fail "iperf3 failed (up rc $(res IPERF_UP_RC), down rc $(res IPERF_DOWN_RC)): $(cat "$WORK/run/iperf.err" 2>/dev/null)"
+	for i in 1 2 3 4 5; do   # hostfs may show the guest's last write late
+		up=$(iperf_mbps "$WORK/run/iperf-up.json") down=$(iperf_mbps "$WORK/run/iperf-down.json")
+		[ -n "$up" ] && [ -n "$down" ] && break
+		sleep 1
+	done
+	echo "iperf3 ($CASE, $IPERF_SECS s each way, one TCP stream): up $up Mbit/s, down $down Mbit/s"
+	[ -n "$up" ] && [ -n "$down" ] || fail "no iperf3 figures"
+}
+iperf_mbps() {
+	python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print("%.1f" % (d["end"]["sum_received"]["bits_per_second"] / 1e6))' "$1" 2>/dev/null
 }
 
 # mbps MiB SECONDS: MB/s (MiB/s), or ? when there is no time.
@@ -301,6 +324,10 @@ dpdk_bulk | dpdk_loss | dpdk_workers2)
 	[ "$CASE" = dpdk_loss ] &&
 		gw_opts+=(--fault-drop "$LOSS_DROP" --fault-seed "$LOSS_SEED" --fault-where both)
 	[ "$CASE" = dpdk_workers2 ] && gw_opts+=(--workers 2) ;;
+dpdk_iperf)
+	ip netns exec "$VNET_NS" timeout $((4 * IPERF_SECS + 200)) iperf3 -s >"$WORK/iperf-server.log" 2>&1 &
+	BULK_PIDS=$!
+	client_opts+=(--iperf "$VNET_HOST:$IPERF_SECS" --timeout $((2 * IPERF_SECS + 120))) ;;
 dpdk_two_clients)
 	"$SRC/scripts/sstpgw-certs.sh" --dir "$WORK/certs" client "$ROOT_NAME" client2@contoso.com \
 		>>"$WORK/certs.log" 2>&1 || fail "cannot make the second client certificate" ;;
@@ -361,7 +388,7 @@ esac
 case $CASE in
 tls12) grep -q "tls ok: TLSv1.2" "$WORK/gw.log" || fail "outer TLS was not 1.2" ;;
 connect) grep -q "tls ok: TLSv1.3" "$WORK/gw.log" || fail "outer TLS was not 1.3" ;;
-dpdk | dpdk_bulk | dpdk_loss | dpdk_workers2)
+dpdk | dpdk_bulk | dpdk_loss | dpdk_iperf | dpdk_workers2)
 	grep -q "tls ok: TLSv1.3" "$WORK/gw.log" || fail "outer TLS was not 1.3"
 	# The pings crossed the engine both ways: counters from SIGUSR1.
 	for c in to_vnet to_client sessions_created; do
@@ -373,6 +400,7 @@ tls13) grep -q "auth ok: .* eap-tls=TLSv1.3" "$WORK/gw.log" ||
 esac
 case $CASE in
 bulk | dpdk_bulk | dpdk_workers2) bulk_check ;;
+dpdk_iperf) iperf_check ;;
 dpdk_loss)
 	bulk_check
 	echo "--- counters after the loss run (last SIGUSR1 dump)"

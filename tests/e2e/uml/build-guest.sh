@@ -10,7 +10,8 @@
 #
 # The root folder is put together from installed Debian packages (no
 # debootstrap): busybox-static (shell and tools), ppp, sstp-client, the
-# shared libraries they need (found with ldd), OpenSSL's providers and the
+# shared libraries they need (found with ldd), iperf3 (throughput figures
+# through the tunnel), OpenSSL's providers and the
 # PPP kernel modules of the UML kernel. Missing packages are installed with
 # apt-get unless SSTPGW_RIG_NO_APT=1.
 #
@@ -22,7 +23,7 @@ set -euo pipefail
 CACHE=${SSTPGW_RIG_CACHE:-/var/cache/sstpgw-rig}
 ROOTFS=$CACHE/rootfs
 HERE=$(cd "$(dirname "$0")" && pwd)
-PKGS="user-mode-linux sstp-client ppp busybox-static"
+PKGS="user-mode-linux sstp-client ppp busybox-static iperf3"
 
 log() { echo "[build-guest] $*" >&2; }
 
@@ -46,7 +47,7 @@ UMLVER=$(ls /usr/lib/uml/modules | sort -V | tail -1)
 PPPVER=$(ls /usr/lib/pppd | sort -V | tail -1)
 # The stamp: package versions and this script + init; a change rebuilds.
 stamp=$({
-	for p in $PKGS libssl3 libevent-2.1-7 libc6; do
+	for p in $PKGS libssl3 libevent-2.1-7 libc6 libiperf0; do
 		dpkg-query -W -f='${Package}=${Version}\n' "$p" 2>/dev/null || true
 	done
 	echo "uml=$UMLVER ppp=$PPPVER"
@@ -83,7 +84,8 @@ copy_with_libs() {
 		done
 	done
 }
-copy_with_libs /usr/sbin/pppd /usr/sbin/sstpc "/usr/lib/pppd/$PPPVER/sstp-pppd-plugin.so"
+copy_with_libs /usr/sbin/pppd /usr/sbin/sstpc "/usr/lib/pppd/$PPPVER/sstp-pppd-plugin.so" \
+	/usr/bin/iperf3
 copy_file /lib64/ld-linux-x86-64.so.2
 # OpenSSL 3 providers (sstpc loads "legacy") and its config file.
 for f in /usr/lib/x86_64-linux-gnu/ossl-modules/*.so; do

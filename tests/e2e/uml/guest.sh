@@ -100,6 +100,14 @@ if [ $rc = 0 ] && [ "${BULK_MB:-0}" -gt 0 ] 2>/dev/null; then
 	res "BULK_DOWN_BYTES=$(cat /tmp/down.bytes)"
 	rm -f /tmp/down.fifo /tmp/down.sha /tmp/down.bytes /tmp/down.rc
 fi
+# iperf3 each way (-R: the server sends), JSON kept for the host to read.
+if [ $rc = 0 ] && [ -n "$IPERF_HOST" ] && [ "${IPERF_SECS:-0}" -gt 0 ] 2>/dev/null; then
+	log "iperf3 to $IPERF_HOST, $IPERF_SECS s each way"
+	timeout $((IPERF_SECS + 30)) iperf3 -c "$IPERF_HOST" -t "$IPERF_SECS" -J >$R/iperf-up.json 2>$R/iperf.err
+	res "IPERF_UP_RC=$?"
+	timeout $((IPERF_SECS + 30)) iperf3 -c "$IPERF_HOST" -t "$IPERF_SECS" -R -J >$R/iperf-down.json 2>>$R/iperf.err
+	res "IPERF_DOWN_RC=$?"
+fi
 if [ "$HOLD_SECONDS" -gt 0 ] 2>/dev/null; then
 	log "holding the tunnel for $HOLD_SECONDS s"
 	sleep "$HOLD_SECONDS"

@@ -20,6 +20,9 @@
 #   --bulk-mb N         move N MiB up to HOST:PORT_UP and down from HOST:PORT_DOWN
 #   --bulk HOST:UP:DOWN the bulk peer (receiver on UP, sender on DOWN)
 #   --bulk-timeout S    limit of each bulk direction in the guest (default 120)
+#   --iperf HOST:SECS   iperf3 to HOST (a server there on 5201) for SECS each
+#                       way, after the ping (and bulk); JSON in iperf-up.json
+#                       and iperf-down.json of the run folder
 #   --run-dir DIR       where the logs go (default $CACHE/runs/<stamp>)
 #   --timeout S         the whole guest run (default 90)
 #   --sstpc-log N       sstpc --log-level (default 4)
@@ -34,7 +37,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 CACHE=${SSTPGW_RIG_CACHE:-/var/cache/sstpgw-rig}
 
 netns=sgw-e2e-gw tap=sgwtap0 guest_ip=10.77.0.2/24 server_ca="" ca="" cert="" key=""
-user=client1 eap_max="" ping="" vnet_route="" count=3 hold=0 bulk_mb=0 bulk="" bulk_timeout=120
+user=client1 eap_max="" ping="" vnet_route="" count=3 hold=0 bulk_mb=0 bulk="" bulk_timeout=120 iperf=""
 run_dir="" timeout=90 sstpc_log=4 pppd_extra="" server=""
 die() { echo "run-client: $*" >&2; exit 2; }
 while [ $# -gt 0 ]; do
@@ -44,7 +47,7 @@ while [ $# -gt 0 ]; do
 	--user) user=$2 ;; --eap-max-tls) eap_max=$2 ;; --ping) ping=$2 ;;
 	--vnet-route) vnet_route=$2 ;; --count) count=$2 ;; --hold) hold=$2 ;;
 	--bulk-mb) bulk_mb=$2 ;; --bulk) bulk=$2 ;; --bulk-timeout) bulk_timeout=$2 ;;
-	--run-dir) run_dir=$2 ;;
+	--run-dir) run_dir=$2 ;; --iperf) iperf=$2 ;;
 	--timeout) timeout=$2 ;; --sstpc-log) sstpc_log=$2 ;; --pppd-extra) pppd_extra=$2 ;;
 	-h | --help) sed -n '3,/^set -uo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
 	-*) die "unknown option $1" ;;
@@ -91,6 +94,7 @@ q() { printf '%q' "$1"; }
 	echo "HOLD_SECONDS=$(q "$hold")"; echo "CONNECT_TIMEOUT=$((timeout > 40 ? timeout - 20 : 20))"
 	echo "BULK_MB=$(q "$bulk_mb")"; echo "BULK_HOST=$(q "$bulk_host")"
 	echo "BULK_TIMEOUT=$(q "$bulk_timeout")"
+	echo "IPERF_HOST=$(q "${iperf%%:*}")"; echo "IPERF_SECS=$(q "${iperf#*:}")"
 	echo "BULK_UP_PORT=$(q "${bulk_ports%%:*}")"; echo "BULK_DOWN_PORT=$(q "${bulk_ports#*:}")"
 } >"$run_dir/guest.env"
 cp "$HERE/guest.sh" "$run_dir/guest.sh"

@@ -498,7 +498,8 @@ static const struct { const char *name; size_t off; } tcp_names[] = {
 	TCP_STAT(time_wait_recycled), TCP_STAT(challenge_acks), TCP_STAT(drop_paws),
 	TCP_STAT(drop_bad_ack), TCP_STAT(drop_no_buffer), TCP_STAT(drop_not_acceptable),
 	TCP_STAT(rst_sent), TCP_STAT(conns_timed_out), TCP_STAT(synack_retransmits),
-	TCP_STAT(ooo_segs),
+	TCP_STAT(ooo_segs), TCP_STAT(rack_lost), TCP_STAT(lost_retransmits),
+	TCP_STAT(tlp_probes), TCP_STAT(tlp_recoveries), TCP_STAT(dsacks),
 };
 
 /* Non-zero counters, one "stats wN name=value" line each (torn reads of a

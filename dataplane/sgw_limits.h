@@ -70,6 +70,14 @@ enum {
 	SGW_TCP_COOKIE_PERIOD_MS = 64000, /* RFC 4987 cookie time counter tick */
 	SGW_TCP_WHEEL_SLOTS = 4096,       /* hashed timing wheel, 1 ms per slot */
 	SGW_TCP_MAX_WSCALE = 14,          /* RFC 7323 2.3 */
+	/* RFC 8985 RACK-TLP: per-segment transmit records per connection
+	 * (in its buffer slab; a power of two). 256 covers a 64 KiB send
+	 * buffer in 536-byte segments twice over; beyond it, ranges go
+	 * untracked and only the RTO recovers them. */
+	SGW_TCP_TX_RECORDS = 256,
+	SGW_TCP_TLP_MIN_MS = 10,          /* PTO floor (clock is 1 ms) */
+	SGW_TCP_TLP_WCDELACK_MS = 200,    /* RFC 8985 7.2 WCDelAckT */
+	SGW_TCP_REO_WND_PERSIST = 16,     /* RFC 8985 6.2 step 4: recoveries */
 };
 
 /* The DPDK engine (ports, workers, ARP/IPv4, routing; issue #3). */

@@ -12,7 +12,8 @@
  *   RFC 9293 state machine; RFC 4987 SYN cookies when the SYN queue is full;
  *   RFC 7323 window scaling and timestamps; RFC 2018 SACK; out-of-order
  *   queue; RFC 6298 RTO; RFC 5681 / RFC 6582 fast retransmit and NewReno
- *   recovery (or CUBIC, RFC 9438); zero-window probes; delayed ACKs (RFC
+ *   recovery (or CUBIC, RFC 9438); with SACK, RFC 6675 recovery driven by
+ *   RFC 8985 RACK-TLP loss detection; zero-window probes; delayed ACKs (RFC
  *   1122 4.2.3.2); FIN, RST (RFC 5961 checks) and TIME_WAIT bounded in
  *   count so a busy gateway never runs out of state.
  *
@@ -76,6 +77,12 @@ struct sgw_tcp_stats {
 	uint64_t rst_sent, conns_timed_out, synack_retransmits;
 	uint64_t challenge_acks_throttled;
 	uint64_t ooo_segs;            /* segments queued out of order */
+	/* RFC 8985 RACK-TLP (issue #3 follow-up). */
+	uint64_t rack_lost;           /* segments RACK deemed lost */
+	uint64_t lost_retransmits;    /* of which were retransmissions */
+	uint64_t tlp_probes;          /* tail loss probes sent */
+	uint64_t tlp_recoveries;      /* probes that repaired a loss (7.4) */
+	uint64_t dsacks;              /* RFC 2883 D-SACKs received */
 };
 
 struct sgw_tcp_cfg {

@@ -84,7 +84,16 @@ void tcp_cc_enter_recovery(struct sgw_tcp_conn *c)
 	c->cwnd = c->ssthresh + (c->sack_ok ? 0 : SGW_TCP_DUPTHRESH * c->smss);
 	c->recover = c->snd_max;
 	c->in_recovery = true;
-	c->rexmit_nxt = c->snd_una;
+	c->bytes_acked = 0;
+}
+
+/* RFC 8985 7.4: a tail loss probe repaired a loss: reduce as for a loss
+ * (ssthresh from the flight, cwnd to it) without a recovery episode. */
+void tcp_cc_tlp_loss(struct sgw_tcp_conn *c)
+{
+	c->ssthresh = cc->ssthresh(c);
+	if (c->cwnd > c->ssthresh)
+		c->cwnd = c->ssthresh;
 	c->bytes_acked = 0;
 }
 

@@ -8,9 +8,11 @@
  *
  * Memory per connection: sizeof(struct sgw_tcp_conn) + 8 bytes of hash
  * buckets for every entry, and for each of max_buffers (default
- * max_conns) a buffer pair of rcv_buf + 2^wscale + snd_buf bytes. With the
- * defaults (64 KiB each way) that is about 128.6 KiB per established
- * connection and 640 bytes per half-open or TIME_WAIT entry (x86-64).
+ * max_conns) a slab of SGW_TCP_TX_RECORDS transmit records (RACK, 5 KiB)
+ * + rcv_buf + 2^wscale + snd_buf bytes, rounded to a cache line. With the
+ * defaults (64 KiB each way) that is about 133.6 KiB per established
+ * connection and about 700 bytes per half-open or TIME_WAIT entry
+ * (x86-64).
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -20,7 +22,10 @@
 
 #include "dataplane/tcp/tcp_internal.h"
 
-enum { MAX_CONNS_LIMIT = 1 << 24, MIN_BUF = 1024, MAX_BUF = 1 << 30 };
+enum {
+	MAX_CONNS_LIMIT = 1 << 24, MIN_BUF = 1024, MAX_BUF = 1 << 30,
+	TXREC_BYTES = SGW_TCP_TX_RECORDS * sizeof(struct tcp_txrec),
+};
 
 void sgw_tcp_cfg_defaults(struct sgw_tcp_cfg *cfg)
 {
@@ -66,10 +71,19 @@ static uint8_t pick_wscale(uint32_t rcv_buf)
 	return s;
 }
 
+/* One connection's slab: transmit records first (aligned), then the
+ * receive and send rings. */
+static size_t slab_size(const struct sgw_tcp_stack *st)
+{
+	size_t n = TXREC_BYTES + (size_t)st->rbuf_size + st->cfg.snd_buf;
+
+	return (n + 63) & ~(size_t)63;
+}
+
 static int alloc_tables(struct sgw_tcp_stack *st)
 {
 	const struct sgw_tcp_cfg *cfg = &st->cfg;
-	size_t nb = 1, pair = (size_t)st->rbuf_size + cfg->snd_buf;
+	size_t nb = 1, pair = slab_size(st);
 
 	while (nb < 2 * (size_t)cfg->max_conns)
 		nb <<= 1;
@@ -231,6 +245,7 @@ static void release_buffers(struct sgw_tcp_conn *c)
 		return;
 	st->buf_free[st->n_buf_free++] = c->buf_idx;
 	c->rbuf = c->sbuf = NULL;
+	tcp_txq_attach(c, NULL);
 	c->snd_len = 0;
 	c->ooo.n = 0;
 	tcp_sb_clear(c);
@@ -239,12 +254,14 @@ static void release_buffers(struct sgw_tcp_conn *c)
 bool tcp_conn_attach_buffers(struct sgw_tcp_conn *c)
 {
 	struct sgw_tcp_stack *st = c->st;
-	size_t pair = (size_t)st->rbuf_size + st->cfg.snd_buf;
+	uint8_t *slab;
 
 	if (st->n_buf_free == 0)
 		return false;
 	c->buf_idx = st->buf_free[--st->n_buf_free];
-	c->rbuf = st->bufmem + pair * c->buf_idx;
+	slab = st->bufmem + slab_size(st) * c->buf_idx;
+	tcp_txq_attach(c, (struct tcp_txrec *)(void *)slab);
+	c->rbuf = slab + TXREC_BYTES;
 	c->sbuf = c->rbuf + st->rbuf_size;
 	return true;
 }
@@ -311,6 +328,8 @@ void tcp_conn_init_seq(struct sgw_tcp_conn *c, uint32_t irs, uint32_t iss)
 	c->snd_una = iss;
 	c->snd_nxt = c->snd_max = iss + 1;
 	c->recover = iss;
+	c->rack.min_rtt = UINT32_MAX;
+	c->rack.reo_wnd_mult = 1;
 	c->rto = cfg->rto_initial_ms;
 	c->ts_off = tcp_ts_offset(c->st, c->raddr, c->rport);
 	c->rmss = (uint16_t)(cfg->mss - (c->ts_ok ? TCPOLEN_TS_ALIGNED : 0));

@@ -4,7 +4,8 @@
  * (3.10.7.1), LISTEN with SYN cookies (3.10.7.2, RFC 4987), and the steps
  * of 3.10.7.4 for every other state, with RFC 5961 (RST, SYN and ACK
  * checks), RFC 7323 (PAWS, TS.Recent, RTT), RFC 2018 / RFC 6675 (SACK)
- * and RFC 5681 / RFC 6582 (duplicate ACKs, fast retransmit, recovery).
+ * and RFC 5681 / RFC 6582 (duplicate ACKs, fast retransmit, recovery),
+ * with RFC 8985 RACK-TLP finding losses when SACK is on (tcp_rack.c).
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -478,6 +479,7 @@ static void recovery_ack(struct sgw_tcp_conn *c, uint32_t acked)
 
 		c->cwnd = c->ssthresh < fs ? c->ssthresh : fs;
 		c->in_recovery = false;
+		tcp_rack_recovery_done(c);
 		return;
 	}
 	if (c->sack_ok)
@@ -500,9 +502,8 @@ static void new_ack(struct sgw_tcp_conn *c, const struct seg *s)
 	c->snd_una = s->ack;
 	if (SEQ_LT(c->snd_nxt, c->snd_una))
 		c->snd_nxt = c->snd_una;
-	if (SEQ_LT(c->rexmit_nxt, c->snd_una))
-		c->rexmit_nxt = c->snd_una;
 	tcp_sb_advance(c);
+	tcp_txq_acked(c);
 	rtt_from_ack(c, s);
 	c->backoff = 0;
 	c->retries = 0;
@@ -518,7 +519,8 @@ static void new_ack(struct sgw_tcp_conn *c, const struct seg *s)
 /* RFC 5681 3.2 and RFC 6675 5: a duplicate ACK; the third (or SACKed
  * bytes beyond DupThresh segments) starts fast retransmit, unless the
  * ACK does not cover recover (RFC 6582 4.1; our recover is one past the
- * RFC's, the highest sequence number sent). */
+ * RFC's, the highest sequence number sent). With SACK the first segment
+ * is marked lost and tcp_output sends it (RACK usually got there first). */
 static void dup_ack(struct sgw_tcp_conn *c)
 {
 	c->dupacks++;
@@ -533,12 +535,55 @@ static void dup_ack(struct sgw_tcp_conn *c)
 		return;
 	if (SEQ_LT(c->snd_una, c->recover))
 		return;
+	if (c->sack_ok) {
+		bool marked = tcp_rack_mark_head_lost(c);
+
+		tcp_rack_start_recovery(c);
+		if (!marked) /* no record of it: send it now */
+			tcp_retransmit_one(c, c->snd_una);
+		return;
+	}
 	tcp_cc_enter_recovery(c);
 	c->st->stats.fast_retransmits++;
-	if (c->sack_ok)
-		c->st->stats.sack_recoveries++;
 	tcp_retransmit_one(c, c->snd_una);
-	c->rexmit_nxt = SEQ_MIN(c->snd_una + c->smss, c->snd_max);
+}
+
+/* RFC 2883 4: the first block is a D-SACK when it lies below the ACK or
+ * inside the second block. */
+static bool is_dsack(const struct seg *s)
+{
+	const struct tcp_range *b = s->o.sack;
+
+	if (s->o.nsack == 0)
+		return false;
+	return SEQ_LEQ(b[0].end, s->ack) ||
+	       (s->o.nsack > 1 && SEQ_GEQ(b[0].start, b[1].start) &&
+		SEQ_LEQ(b[0].end, b[1].end));
+}
+
+/* RFC 8985 6.2 steps 1-3, before snd_una moves: what the ACK delivers. */
+static void rack_delivered(struct sgw_tcp_conn *c, const struct seg *s,
+			   struct tcp_rack_ack *a)
+{
+	if (!c->sack_ok)
+		return;
+	a->ack = s->ack;
+	a->has_ts = c->ts_ok && s->o.has_ts;
+	a->tsecr = s->o.tsecr;
+	a->dsack = is_dsack(s);
+	a->pure_dup = s->ack == c->snd_una && s->len == 0 && s->o.nsack == 0;
+	tcp_rack_ack(c, a);
+}
+
+/* RFC 8985 7.4 and 6.2 steps 4-5, after it: did a probe repair a loss,
+ * is anything lost now (which starts recovery)? */
+static void rack_losses(struct sgw_tcp_conn *c, const struct tcp_rack_ack *a)
+{
+	if (!c->sack_ok)
+		return;
+	tcp_tlp_ack(c, a);
+	if (tcp_rack_detect(c) > 0)
+		tcp_rack_start_recovery(c);
 }
 
 /* Fifth, in a synchronized state: RFC 5961 5.2 bounds, then the ACK.
@@ -546,6 +591,7 @@ static void dup_ack(struct sgw_tcp_conn *c)
 static bool ack_input(struct sgw_tcp_conn *c, const struct seg *s)
 {
 	uint32_t sacked = c->sb.bytes, una = c->snd_una;
+	struct tcp_rack_ack ra = { 0 };
 	bool wnd_changed;
 
 	if (SEQ_GT(s->ack, c->snd_max)) {          /* ACK of unsent data */
@@ -563,12 +609,14 @@ static bool ack_input(struct sgw_tcp_conn *c, const struct seg *s)
 	wnd_changed = window_update(c, s);
 	if (c->rexmt_mode == RX_PERSIST)
 		c->retries = 0; /* the peer answers our probes */
+	rack_delivered(c, s, &ra);
 	if (SEQ_GT(s->ack, una))
 		new_ack(c, s);
 	else if (s->ack == una && s->len == 0 && c->snd_max != una &&
 		 !(s->flags & (TH_SYN | TH_FIN)) &&
 		 (!wnd_changed || c->sb.bytes > sacked))
 		dup_ack(c);
+	rack_losses(c, &ra);
 	return true;
 }
 

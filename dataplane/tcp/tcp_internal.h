@@ -4,8 +4,9 @@
  * functions the files of the stack call in one another.
  *
  * Memory (see sgw_tcp_create): one struct sgw_tcp_conn per max_conns
- * entry (632 bytes on x86-64), a hash bucket array of 2 * max_conns indices,
- * and max_buffers buffer pairs of rcv_buf + 2^wscale + snd_buf bytes each,
+ * entry (about 700 bytes on x86-64), a hash bucket array of 2 * max_conns
+ * indices, and max_buffers buffer slabs of SGW_TCP_TX_RECORDS transmit
+ * records (RACK, 20 bytes each) + rcv_buf + 2^wscale + snd_buf bytes,
  * taken when a connection reaches ESTABLISHED and given back when it
  * enters TIME_WAIT or CLOSED. Half-open and TIME_WAIT entries hold no
  * buffer.
@@ -59,9 +60,12 @@ enum tcp_state {
 	TCP_STATE_MAX,
 };
 
-/* One wheel entry per connection at its earliest deadline. */
+/* One wheel entry per connection at its earliest deadline. Kinds due at
+ * the same tick fire in this order: a PTO capped at the RTO's expiry
+ * goes first (RFC 8985 7.2) and restarts the RTO. */
 enum tcp_timer {
-	TT_REXMT = 0,         /* RTO, SYN-ACK retransmission or persist */
+	TT_RACK = 0,          /* RFC 8985 reordering timer or PTO */
+	TT_REXMT,             /* RTO, SYN-ACK retransmission or persist */
 	TT_DELACK,            /* RFC 1122 4.2.3.2 */
 	TT_2MSL,              /* TIME_WAIT, FIN-WAIT-2 */
 	TT_KEEP,              /* keepalive (RFC 1122 4.2.3.6) */
@@ -75,9 +79,53 @@ enum tcp_rexmt_mode {
 	RX_PERSIST,
 };
 
+/* What TT_RACK means when it fires. */
+enum tcp_rack_timer {
+	RK_NONE = 0,
+	RK_REO,               /* RFC 8985 6.3 reordering window */
+	RK_PTO,               /* RFC 8985 7 tail loss probe */
+};
+
 /* [start, end) in sequence space. */
 struct tcp_range {
 	uint32_t start, end;
+};
+
+/* RFC 8985 6.1: per-segment state of what we transmitted. */
+enum tcp_txrec_flag {
+	TXR_RETRANS = 1,      /* Segment.retransmitted */
+	TXR_LOST = 2,         /* Segment.lost, not retransmitted since */
+	TXR_SACKED = 4,       /* delivered out of order */
+};
+
+struct tcp_txrec {
+	uint32_t start, end;  /* sequence range (a FIN counts) */
+	uint32_t xmit;        /* Segment.xmit_ts: ms, low 32 bits */
+	uint32_t order;       /* transmission count: breaks ms ties */
+	uint32_t flags;       /* enum tcp_txrec_flag */
+};
+
+/* Records sorted by sequence, disjoint, inside [snd_una, snd_max); a
+ * range sent when the ring was full has none (untracked). */
+struct tcp_txq {
+	struct tcp_txrec *r;  /* SGW_TCP_TX_RECORDS in the slab, or NULL */
+	uint16_t head, n, n_lost;
+	uint32_t order;       /* transmissions so far */
+};
+
+/* RFC 8985 6.1 and 7: the RACK and TLP variables. */
+struct tcp_rack {
+	uint32_t xmit, order;  /* RACK.xmit_ts of the newest delivered */
+	uint32_t rtt;          /* RACK.rtt */
+	uint32_t min_rtt;      /* RACK.min_RTT (UINT32_MAX: none yet) */
+	uint32_t fack;         /* RACK.fack */
+	uint32_t dsack_round;  /* RACK.dsack_round, when dsack_on */
+	uint32_t tlp_end;      /* TLP.end_seq, when tlp_on */
+	uint8_t reo_wnd_mult, reo_wnd_persist;
+	bool valid, reordering_seen, dsack_on;
+	bool tlp_on, tlp_retrans;
+	bool pto_check;        /* new data left or data was delivered */
+	enum tcp_rack_timer timer;
 };
 
 struct tcp_ooo {
@@ -142,9 +190,11 @@ struct sgw_tcp_conn {
 	uint64_t rtt_start;
 
 	/* Congestion control (RFC 5681, RFC 6582, RFC 6675). */
-	uint32_t cwnd, ssthresh, recover, rexmit_nxt;
+	uint32_t cwnd, ssthresh, recover;
 	uint32_t dupacks, bytes_acked;
 	struct tcp_scoreboard sb;
+	struct tcp_txq txq;
+	struct tcp_rack rack;
 
 	uint8_t *rbuf, *sbuf;     /* ring buffers, NULL when none held */
 	uint32_t buf_idx;
@@ -215,6 +265,8 @@ void tcp_send_cookie_synack(struct sgw_tcp_stack *st, uint32_t raddr,
 			    uint16_t rport, uint32_t iss, uint32_t irs,
 			    uint16_t mss, const struct tcp_opts *o, uint32_t tsval);
 bool tcp_retransmit_one(struct sgw_tcp_conn *c, uint32_t seq);
+enum tcp_probe { PROBE_NONE = 0, PROBE_NEW, PROBE_RETRANS };
+enum tcp_probe tcp_send_tlp(struct sgw_tcp_conn *c);
 uint32_t tcp_rcv_window(struct sgw_tcp_conn *c);
 uint32_t tcp_ts_now(const struct sgw_tcp_conn *c);
 uint32_t tcp_flight(const struct sgw_tcp_conn *c);
@@ -225,6 +277,7 @@ void tcp_timer_clear(struct sgw_tcp_conn *c, enum tcp_timer t);
 void tcp_timer_clear_all(struct sgw_tcp_conn *c);
 void tcp_timer_init(struct tcp_wheel *w, uint64_t now);
 void tcp_rearm_rexmt(struct sgw_tcp_conn *c);
+void tcp_restart_rto(struct sgw_tcp_conn *c);
 void tcp_rtt_sample(struct sgw_tcp_conn *c, uint32_t rtt_ms);
 
 /* tcp_cc.c: the congestion controller's hooks (RFC 5681, RFC 6582). */
@@ -232,6 +285,7 @@ void tcp_cc_init(struct sgw_tcp_conn *c);
 void tcp_cc_ack(struct sgw_tcp_conn *c, uint32_t acked);
 void tcp_cc_enter_recovery(struct sgw_tcp_conn *c);
 void tcp_cc_rto(struct sgw_tcp_conn *c);
+void tcp_cc_tlp_loss(struct sgw_tcp_conn *c);
 
 /* tcp_sack.c */
 void tcp_sb_update(struct sgw_tcp_conn *c, const struct tcp_range *blk,
@@ -239,10 +293,35 @@ void tcp_sb_update(struct sgw_tcp_conn *c, const struct tcp_range *blk,
 void tcp_sb_advance(struct sgw_tcp_conn *c);
 void tcp_sb_clear(struct sgw_tcp_conn *c);
 bool tcp_sb_is_sacked(const struct sgw_tcp_conn *c, uint32_t seq, uint32_t *end);
-uint32_t tcp_sb_high(const struct sgw_tcp_conn *c);
 uint32_t tcp_sb_pipe(const struct sgw_tcp_conn *c);
+uint32_t tcp_sb_sacked_in(const struct sgw_tcp_conn *c, uint32_t from,
+			  uint32_t to);
 unsigned tcp_sack_blocks(const struct sgw_tcp_conn *c, struct tcp_range *out,
 			 unsigned max);
+
+/* tcp_rack.c: RFC 8985 RACK-TLP over the transmit records. */
+struct tcp_rack_ack {
+	uint32_t ack;
+	uint32_t tsecr;          /* when has_ts */
+	bool has_ts, dsack;
+	bool pure_dup;           /* no data, no SACK, ACK unchanged */
+};
+void tcp_txq_attach(struct sgw_tcp_conn *c, struct tcp_txrec *r);
+void tcp_txq_sent(struct sgw_tcp_conn *c, uint32_t seq, uint32_t end,
+		  uint32_t old_max);
+void tcp_txq_acked(struct sgw_tcp_conn *c);
+uint32_t tcp_txq_last_start(const struct sgw_tcp_conn *c);
+bool tcp_rack_ack(struct sgw_tcp_conn *c, const struct tcp_rack_ack *a);
+unsigned tcp_rack_detect(struct sgw_tcp_conn *c);
+void tcp_rack_start_recovery(struct sgw_tcp_conn *c);
+void tcp_rack_recovery_done(struct sgw_tcp_conn *c);
+bool tcp_rack_mark_head_lost(struct sgw_tcp_conn *c);
+bool tcp_rack_next_lost(struct sgw_tcp_conn *c, uint32_t *seq);
+uint32_t tcp_rack_lost_bytes(const struct sgw_tcp_conn *c);
+void tcp_tlp_ack(struct sgw_tcp_conn *c, const struct tcp_rack_ack *a);
+void tcp_rack_rto(struct sgw_tcp_conn *c);
+void tcp_rack_rearm(struct sgw_tcp_conn *c);
+void tcp_rack_timeout(struct sgw_tcp_conn *c);
 
 /* tcp_reass.c: the receive ring and its out-of-order queue. */
 enum tcp_reass_result {

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Everything that leaves the stack: data segments from the send ring
- * (new data, go-back-N after an RTO, SACK hole retransmissions), FIN, pure
- * and delayed ACKs, SYN-ACKs (stateful and cookie), RSTs, window probes.
+ * (new data, go-back-N after an RTO, retransmissions of what RACK or the
+ * DupThresh rule deemed lost, tail loss probes), FIN, pure and delayed
+ * ACKs, SYN-ACKs (stateful and cookie), RSTs, window probes. Every data
+ * segment leaves a transmit record (tcp_rack.c).
  * Each segment is built in a struct sgw_tcp_out and handed to cfg.emit.
  */
 #include <stdbool.h>
@@ -167,8 +169,8 @@ static void set_payload(struct sgw_tcp_out *o, const struct sgw_tcp_conn *c,
 static uint32_t send_seg(struct sgw_tcp_conn *c, uint32_t seq, uint32_t len)
 {
 	struct sgw_tcp_out o;
-	uint32_t data_end = c->snd_una + c->snd_len;
-	uint32_t room;
+	uint32_t data_end = c->snd_una + c->snd_len, old_max = c->snd_max;
+	uint32_t room, sent;
 	uint8_t flags = TH_ACK;
 
 	conn_hdr(&o, c, seq, TH_ACK);
@@ -192,7 +194,9 @@ static uint32_t send_seg(struct sgw_tcp_conn *c, uint32_t seq, uint32_t len)
 		if (SEQ_GT(seq + len + 1, c->snd_max))
 			c->snd_max = seq + len + 1; /* also when retransmitting */
 	}
-	return len + ((flags & TH_FIN) ? 1 : 0);
+	sent = len + ((flags & TH_FIN) ? 1 : 0);
+	tcp_txq_sent(c, seq, seq + sent, old_max);
+	return sent;
 }
 
 /* Karn's rule (RFC 6298 3): a timed segment that is sent again gives no
@@ -236,8 +240,8 @@ bool tcp_retransmit_one(struct sgw_tcp_conn *c, uint32_t seq)
 	return true;
 }
 
-/* Bytes in the network for the cwnd check: RFC 6675 pipe with SACK,
- * otherwise what was sent from snd_una up to snd_nxt. */
+/* Bytes in the network for the cwnd check: RFC 6675 pipe with SACK (lost
+ * as RACK says), otherwise what was sent from snd_una up to snd_nxt. */
 static uint32_t in_network(const struct sgw_tcp_conn *c)
 {
 	if (c->sack_ok)
@@ -252,22 +256,19 @@ static uint32_t cwnd_room(const struct sgw_tcp_conn *c)
 	return c->cwnd > inflight ? c->cwnd - inflight : 0;
 }
 
-/* RFC 6675 5 step (C) / NextSeg rule 1: the first unSACKed hole below the
- * highest SACKed byte not yet retransmitted in this recovery. */
-static bool sack_rexmit(struct sgw_tcp_conn *c)
+/* RFC 6675 5 step (C) / NextSeg rule 1: the lowest segment deemed lost
+ * (RFC 8985 RACK, or the DupThresh rule for the first), unSACKed bytes
+ * only, as cwnd allows; it is lost no more once sent (tcp_rack.c). */
+static bool lost_rexmit(struct sgw_tcp_conn *c)
 {
-	uint32_t high = tcp_sb_high(c), seq, next;
+	uint32_t seq, next;
 
-	seq = SEQ_MAX(c->rexmit_nxt, c->snd_una);
-	while (SEQ_LT(seq, high) && tcp_sb_is_sacked(c, seq, &next))
-		seq = next;
-	if (SEQ_GEQ(seq, high) || cwnd_room(c) < c->smss)
+	if (c->txq.n_lost == 0 || !tcp_rack_next_lost(c, &seq))
 		return false;
 	tcp_sb_is_sacked(c, seq, &next);
-	next = SEQ_MIN(next, high);
-	c->rexmit_nxt = seq + send_seg(c, seq, SEQ_MIN(next - seq, c->smss));
-	rtt_on_send(c, seq, c->rexmit_nxt - seq);
-	return true;
+	if (cwnd_room(c) < SEQ_MIN(next - seq, c->smss))
+		return false;
+	return tcp_retransmit_one(c, seq);
 }
 
 /* How much new (or go-back-N) data may leave at snd_nxt: the peer's
@@ -343,7 +344,7 @@ void tcp_output(struct sgw_tcp_conn *c)
 		return;
 	}
 	while (c->sbuf != NULL && guard++ < limit) {
-		if (c->in_recovery && c->sack_ok && sack_rexmit(c))
+		if (c->sack_ok && lost_rexmit(c))
 			continue;
 		if (!send_new(c))
 			break;
@@ -351,6 +352,26 @@ void tcp_output(struct sgw_tcp_conn *c)
 	if (c->ack_now)
 		send_pure_ack(c);
 	tcp_rearm_rexmt(c);
+}
+
+/* RFC 8985 7.3 TLP_send_probe: new data when the peer's window has room
+ * (cwnd does not hold a probe back), else the last segment sent again. */
+enum tcp_probe tcp_send_tlp(struct sgw_tcp_conn *c)
+{
+	uint32_t data_end = c->snd_una + c->snd_len;
+	uint32_t wnd_end = c->snd_una + c->snd_wnd, seq;
+
+	if (c->snd_nxt == c->snd_max && SEQ_LT(c->snd_nxt, data_end) &&
+	    SEQ_LT(c->snd_nxt, wnd_end)) {
+		seq = c->snd_nxt;
+		advance_nxt(c, seq, send_seg(c, seq, SEQ_MIN(data_end, wnd_end) - seq));
+		return PROBE_NEW;
+	}
+	if (c->snd_max == c->snd_una)
+		return PROBE_NONE;
+	seq = SEQ_MAX(tcp_txq_last_start(c), data_end - SEQ_MIN(data_end - c->snd_una,
+								 c->smss));
+	return tcp_retransmit_one(c, seq) ? PROBE_RETRANS : PROBE_NONE;
 }
 
 void tcp_send_ack(struct sgw_tcp_conn *c)

@@ -4,9 +4,8 @@
  *
  * Sender: a scoreboard of the ranges the peer reported above snd_una
  * (sorted, disjoint, bounded by SGW_TCP_MAX_SACKED). Retransmissions skip
- * them and, in recovery, the unSACKed holes below the highest SACKed byte
- * count as lost (RFC 6675 IsLost with the FACK simplification: any hole
- * below a SACKed range), which gives the RFC 6675 pipe estimate.
+ * them, and with what RACK deems lost (tcp_rack.c, RFC 8985 in place of
+ * RFC 6675 IsLost) they give the RFC 6675 pipe estimate.
  *
  * Receiver: the blocks we send describe our out-of-order queue, the block
  * holding the most recent segment first, then the others most recently
@@ -108,14 +107,11 @@ bool tcp_sb_is_sacked(const struct sgw_tcp_conn *c, uint32_t seq, uint32_t *end)
 	return false;
 }
 
-uint32_t tcp_sb_high(const struct sgw_tcp_conn *c)
-{
-	return c->sb.n > 0 ? c->sb.r[c->sb.n - 1].end : c->snd_una;
-}
-
-static uint32_t sacked_in(const struct tcp_scoreboard *sb, uint32_t from,
+/* SACKed bytes in [from, to). */
+uint32_t tcp_sb_sacked_in(const struct sgw_tcp_conn *c, uint32_t from,
 			  uint32_t to)
 {
+	const struct tcp_scoreboard *sb = &c->sb;
 	uint32_t n = 0;
 
 	for (unsigned i = 0; i < sb->n; i++) {
@@ -129,19 +125,14 @@ static uint32_t sacked_in(const struct tcp_scoreboard *sb, uint32_t from,
 }
 
 /* RFC 6675 4 SetPipe: bytes sent and not yet SACKed, ACKed or deemed
- * lost; holes below rexmit_nxt were retransmitted and are in the network
- * again. Outside recovery nothing is deemed lost. */
+ * lost (a lost segment sent again is in the network again: its record
+ * is no longer marked lost). */
 uint32_t tcp_sb_pipe(const struct sgw_tcp_conn *c)
 {
 	uint32_t out = c->snd_nxt - c->snd_una;
-	uint32_t sacked = sacked_in(&c->sb, c->snd_una, c->snd_nxt);
-	uint32_t high = SEQ_MIN(tcp_sb_high(c), c->snd_nxt);
-	uint32_t from = SEQ_MAX(c->rexmit_nxt, c->snd_una);
-	uint32_t lost = 0;
 
-	if (c->in_recovery && SEQ_LT(from, high))
-		lost = (high - from) - sacked_in(&c->sb, from, high);
-	return out - sacked - lost;
+	return out - tcp_sb_sacked_in(c, c->snd_una, c->snd_nxt) -
+	       tcp_rack_lost_bytes(c);
 }
 
 /* RFC 2018 4: up to max blocks, most recently changed first. */

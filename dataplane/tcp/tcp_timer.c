@@ -9,7 +9,8 @@
  *
  * Also here: RFC 6298 RTT estimation and what each timer does when it
  * fires (RTO with backoff, SYN-ACK retransmission, persist probes, delayed
- * ACK, TIME_WAIT and FIN-WAIT-2 expiry, keepalive).
+ * ACK, TIME_WAIT and FIN-WAIT-2 expiry, keepalive; the RACK reordering
+ * timer and the tail loss probe are in tcp_rack.c).
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -94,6 +95,8 @@ void tcp_timer_clear(struct sgw_tcp_conn *c, enum tcp_timer t)
 	tcp_timer_set(c, t, UINT64_MAX);
 	if (t == TT_REXMT)
 		c->rexmt_mode = RX_NONE;
+	if (t == TT_RACK)
+		c->rack.timer = RK_NONE;
 }
 
 void tcp_timer_clear_all(struct sgw_tcp_conn *c)
@@ -101,6 +104,7 @@ void tcp_timer_clear_all(struct sgw_tcp_conn *c)
 	for (unsigned t = 0; t < TT_MAX; t++)
 		c->deadline[t] = UINT64_MAX;
 	c->rexmt_mode = RX_NONE;
+	c->rack.timer = RK_NONE;
 	wheel_unlink(c->st, c);
 	c->wheel_at = UINT64_MAX;
 }
@@ -111,6 +115,8 @@ void tcp_rtt_sample(struct sgw_tcp_conn *c, uint32_t r)
 	const struct sgw_tcp_cfg *cfg = &c->st->cfg;
 	uint32_t rto;
 
+	if (r < c->rack.min_rtt)
+		c->rack.min_rtt = r; /* RFC 8985 6.2 step 1 */
 	if (c->srtt8 == 0) {
 		c->srtt8 = r * 8 + 1; /* + 1: a 0 ms sample still counts as one */
 		c->rttvar4 = r * 2;
@@ -174,6 +180,13 @@ void tcp_rearm_rexmt(struct sgw_tcp_conn *c)
 	    c->state == TCP_CLOSED)
 		return;
 	arm_rexmt(c, false);
+	tcp_rack_rearm(c);
+}
+
+/* RFC 8985 7.3: after a loss probe the RTO starts over. */
+void tcp_restart_rto(struct sgw_tcp_conn *c)
+{
+	arm_rexmt(c, true);
 }
 
 static void give_up(struct sgw_tcp_conn *c, const char *why)
@@ -218,6 +231,7 @@ static void rto_timeout(struct sgw_tcp_conn *c)
 		c->backoff++;
 	c->rtt_active = false; /* Karn: no sample from a retransmission */
 	tcp_sb_clear(c);
+	tcp_rack_rto(c);
 	c->snd_nxt = c->snd_una;
 	c->rexmt_mode = RX_NONE;
 	tcp_output(c);
@@ -254,6 +268,12 @@ static void rexmt_fire(struct sgw_tcp_conn *c)
 		persist_timeout(c);
 	else if (m == RX_RTO)
 		rto_timeout(c);
+}
+
+static void rack_fire(struct sgw_tcp_conn *c)
+{
+	c->deadline[TT_RACK] = UINT64_MAX;
+	tcp_rack_timeout(c);
 }
 
 static void delack_fire(struct sgw_tcp_conn *c)
@@ -300,6 +320,7 @@ static void keep_fire(struct sgw_tcp_conn *c)
 
 typedef void (*fire_fn)(struct sgw_tcp_conn *c);
 static const fire_fn fire[TT_MAX] = {
+	[TT_RACK] = rack_fire,
 	[TT_REXMT] = rexmt_fire,
 	[TT_DELACK] = delack_fire,
 	[TT_2MSL] = msl_fire,

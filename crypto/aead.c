@@ -14,6 +14,9 @@ static const struct sgw_aead_backend_ops *const backends[] = {
 #ifdef SGW_HAVE_IPSEC_MB
 	[SGW_AEAD_BACKEND_IPSEC_MB] = &sgw_aead_ipsecmb_backend,
 #endif
+#ifdef SGW_HAVE_CRYPTODEV
+	[SGW_AEAD_BACKEND_CRYPTODEV] = &sgw_aead_cryptodev_backend,
+#endif
 };
 
 static const char *const alg_names[] = {
@@ -53,6 +56,8 @@ const char *sgw_aead_backend_name(enum sgw_aead_backend b)
 		return "evp";
 	if (b == SGW_AEAD_BACKEND_IPSEC_MB)
 		return "ipsec-mb";
+	if (b == SGW_AEAD_BACKEND_CRYPTODEV)
+		return "cryptodev";
 	return "unknown";
 }
 

@@ -28,6 +28,9 @@ enum sgw_aead_alg {
 enum sgw_aead_backend {
 	SGW_AEAD_BACKEND_EVP,
 	SGW_AEAD_BACKEND_IPSEC_MB,
+	/* DPDK cryptodev CPU crypto (AES-GCM; needs EAL and a
+	 * crypto_aesni_gcm vdev): see crypto/aead_cryptodev.c. */
+	SGW_AEAD_BACKEND_CRYPTODEV,
 };
 
 /* One contiguous piece of a scatter-gather buffer (an mbuf segment). */

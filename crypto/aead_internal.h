@@ -63,6 +63,9 @@ extern const struct sgw_aead_backend_ops sgw_aead_evp_backend;
 #ifdef SGW_HAVE_IPSEC_MB
 extern const struct sgw_aead_backend_ops sgw_aead_ipsecmb_backend;
 #endif
+#ifdef SGW_HAVE_CRYPTODEV
+extern const struct sgw_aead_backend_ops sgw_aead_cryptodev_backend;
+#endif
 
 #define aead_container(ptr, type, member) \
 	((type *)(void *)((char *)(ptr) - offsetof(type, member)))

@@ -87,20 +87,15 @@ static void set_err(struct sgw_eaptls *e, const char *fmt, ...)
 	va_end(ap);
 }
 
-struct sgw_eaptls *sgw_eaptls_create(struct sgw_tls_server *srv,
-				     const struct sgw_trust *trust,
-				     const struct sgw_revoked *revoked,
-				     size_t max_frag)
+static struct sgw_eaptls *eaptls_new(struct sgw_tls_conn *tls, size_t max_frag)
 {
-	struct sgw_eaptls *e = calloc(1, sizeof(*e));
+	struct sgw_eaptls *e = tls != NULL ? calloc(1, sizeof(*e)) : NULL;
 
-	if (e == NULL)
-		return NULL;
-	e->tls = sgw_tls_conn_create(srv, trust, revoked);
-	if (e->tls == NULL) {
-		free(e);
+	if (e == NULL) {
+		sgw_tls_conn_destroy(tls);
 		return NULL;
 	}
+	e->tls = tls;
 	if (max_frag < SGW_EAPTLS_MIN_FRAGMENT)
 		max_frag = SGW_EAPTLS_MIN_FRAGMENT;
 	e->max_frag = max_frag > MAX_FRAG ? MAX_FRAG : max_frag;
@@ -108,6 +103,20 @@ struct sgw_eaptls *sgw_eaptls_create(struct sgw_tls_server *srv,
 	e->peer.root_id = -1;
 	e->version = SGW_TLS_VERSION_1_2;
 	return e;
+}
+
+struct sgw_eaptls *sgw_eaptls_create(struct sgw_tls_server *srv,
+				     const struct sgw_trust *trust,
+				     const struct sgw_revoked *revoked,
+				     size_t max_frag)
+{
+	return eaptls_new(sgw_tls_conn_create(srv, trust, revoked), max_frag);
+}
+
+struct sgw_eaptls *sgw_eaptls_create_policy(struct sgw_tls_server *srv,
+					    const struct sgw_policy *p, size_t max_frag)
+{
+	return eaptls_new(sgw_tls_conn_create_policy(srv, p), max_frag);
 }
 
 static void free_buffers(struct sgw_eaptls *e)

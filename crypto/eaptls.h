@@ -33,6 +33,10 @@ struct sgw_eaptls *sgw_eaptls_create(struct sgw_tls_server *srv,
 				     const struct sgw_trust *trust,
 				     const struct sgw_revoked *revoked,
 				     size_t max_frag);
+/* The same with a live policy (crypto/tls.h): p must outlive e. */
+__attribute__((warn_unused_result))
+struct sgw_eaptls *sgw_eaptls_create_policy(struct sgw_tls_server *srv,
+					    const struct sgw_policy *p, size_t max_frag);
 void sgw_eaptls_destroy(struct sgw_eaptls *e);
 
 enum sgw_eaptls_status {

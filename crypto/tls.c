@@ -66,8 +66,8 @@ struct sgw_tls_conn {
 	BIO *rbio; /* owned by ssl */
 	BIO *wbio; /* owned by ssl */
 	struct sgw_tls_server *srv;
-	const struct sgw_trust *trust;
-	const struct sgw_revoked *revoked;
+	struct sgw_policy fixed;          /* sgw_tls_conn_create() */
+	const struct sgw_policy *policy;  /* &fixed, or a live one */
 	enum conn_state state;
 	bool verify_failed;   /* our verify callback refused the chain */
 	bool sni_failed;
@@ -263,7 +263,9 @@ static int verify_cb(X509_STORE_CTX *xctx, void *arg)
 		X509_STORE_CTX_set_error(xctx, X509_V_ERR_UNSPECIFIED);
 		return 0;
 	}
-	v = sgw_x509_verify_chain(c->trust, c->revoked, leaf,
+	/* One read of each: the snapshot stays valid for this call (RCU). */
+	v = sgw_x509_verify_chain(__atomic_load_n(&c->policy->trust, __ATOMIC_ACQUIRE),
+				  __atomic_load_n(&c->policy->revoked, __ATOMIC_ACQUIRE), leaf,
 				  X509_STORE_CTX_get0_untrusted(xctx), time(NULL),
 				  &c->peer);
 	X509_STORE_CTX_set_error(xctx, x509_error_of(v));
@@ -418,14 +420,25 @@ struct sgw_tls_conn *sgw_tls_conn_create(struct sgw_tls_server *s,
 					 const struct sgw_trust *trust,
 					 const struct sgw_revoked *revoked)
 {
+	struct sgw_tls_conn *c = sgw_tls_conn_create_policy(s, NULL);
+
+	if (c != NULL) {
+		c->fixed.trust = trust;
+		c->fixed.revoked = revoked;
+	}
+	return c;
+}
+
+struct sgw_tls_conn *sgw_tls_conn_create_policy(struct sgw_tls_server *s,
+						const struct sgw_policy *p)
+{
 	struct sgw_tls_conn *c = calloc(1, sizeof(*c));
 
 	if (c == NULL)
 		return NULL;
 	ERR_clear_error();
 	c->srv = s;
-	c->trust = trust;
-	c->revoked = revoked;
+	c->policy = p != NULL ? p : &c->fixed;
 	c->peer.verdict = SGW_X509_NO_CERT;
 	c->peer.root_id = -1;
 	c->ssl = SSL_new(s->ctx);

@@ -54,12 +54,26 @@ void sgw_tls_server_destroy(struct sgw_tls_server *s);
 void sgw_tls_server_cert_hashes(const struct sgw_tls_server *s,
 				uint8_t sha1[20], uint8_t sha256[32]);
 
+/* Where verification finds the roots and the revoked set. Both pointers
+ * are read (acquire) once, when the client's certificate is checked, not
+ * when the handshake starts: a control thread may swap them (release)
+ * between verifications, and frees the old ones only after every reader
+ * has passed a quiescent state (RCU, control/tables.h). */
+struct sgw_policy {
+	const struct sgw_trust *trust;
+	const struct sgw_revoked *revoked;
+};
+
 /* trust/revoked are read during the handshake (verify_client only) and may
  * be NULL otherwise; they must outlive the handshake. */
 __attribute__((warn_unused_result))
 struct sgw_tls_conn *sgw_tls_conn_create(struct sgw_tls_server *s,
 					 const struct sgw_trust *trust,
 					 const struct sgw_revoked *revoked);
+/* The same with a live policy: p must outlive the connection. */
+__attribute__((warn_unused_result))
+struct sgw_tls_conn *sgw_tls_conn_create_policy(struct sgw_tls_server *s,
+						const struct sgw_policy *p);
 void sgw_tls_conn_destroy(struct sgw_tls_conn *c);
 
 enum sgw_tls_status {

@@ -35,6 +35,7 @@ extern "C" {
 struct sgw_ppp;
 struct sgw_tls_server;
 struct sgw_trust;
+struct sgw_policy;
 struct sgw_revoked;
 struct sgw_x509_result;
 
@@ -82,6 +83,7 @@ struct sgw_ppp_config {
 	struct sgw_tls_server *tls;
 	const struct sgw_trust *trust;
 	const struct sgw_revoked *revoked;
+	const struct sgw_policy *policy;  /* if set: live, instead of trust/revoked */
 	const struct sgw_ppp_auth_ops *auth_ops;
 	void *auth_ctx;         /* first argument of auth_ops->create */
 };

@@ -23,6 +23,8 @@ static void *tls_create(void *ctx, size_t max_frag)
 {
 	const struct sgw_ppp_config *cfg = ctx;
 
+	if (cfg->policy != NULL)
+		return sgw_eaptls_create_policy(cfg->tls, cfg->policy, max_frag);
 	return sgw_eaptls_create(cfg->tls, cfg->trust, cfg->revoked, max_frag);
 }
 

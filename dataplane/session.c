@@ -393,6 +393,7 @@ static void start_ppp(struct sgw_session *s)
 		.tls = env->eap_tls,
 		.trust = env->trust,
 		.revoked = env->revoked,
+		.policy = env->policy,
 	};
 
 	s->ppp = sgw_ppp_create(&cfg);

@@ -33,13 +33,16 @@ extern "C" {
 struct sgw_session;
 struct sgw_tls_server;
 struct sgw_trust;
+struct sgw_policy;
 struct sgw_revoked;
 
 struct sgw_session_env {
 	struct sgw_tls_server *tls;      /* outer TLS (server certificate) */
 	struct sgw_tls_server *eap_tls;  /* EAP-TLS (verify_client) */
-	const struct sgw_trust *trust;   /* roots (snapshot) */
+	const struct sgw_trust *trust;   /* roots (fixed) */
 	const struct sgw_revoked *revoked;
+	const struct sgw_policy *policy; /* if set: live roots and revoked set
+					    (crypto/tls.h), instead of the two above */
 	enum sgw_aead_backend aead;
 	uint8_t hash_bitmask;            /* offered: 1 SHA-1, 2 SHA-256, 3 both */
 	uint16_t mru;                    /* our LCP MRU */

@@ -213,3 +213,18 @@ unsigned sgw_pool_used(const struct sgw_pool *p)
 {
 	return atomic_load(&p->used);
 }
+
+unsigned sgw_pool_taken_part(const struct sgw_pool *p, unsigned part)
+{
+	uint32_t lo, hi, w;
+	unsigned n = 0;
+
+	if (part >= p->nparts)
+		return 0;
+	lo = part * p->part_slots;
+	hi = lo + p->part_slots < p->nslots ? lo + p->part_slots : p->nslots;
+	for (w = lo / WORD_BITS; lo < hi && w <= (hi - 1) / WORD_BITS; w++)
+		n += (unsigned)__builtin_popcountll(atomic_load_explicit(&p->bits[w],
+			memory_order_relaxed) & word_mask(w, lo, hi));
+	return n;
+}

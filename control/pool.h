@@ -52,6 +52,10 @@ int sgw_pool_owner(const struct sgw_pool *p, uint32_t addr);
 unsigned sgw_pool_size(const struct sgw_pool *p);      /* addresses that can be handed out */
 unsigned sgw_pool_used(const struct sgw_pool *p);      /* allocated, excluding exclusions */
 
+/* Slots of partition part that are taken (allocated or excluded); a
+ * statistic (racy under concurrent alloc/free). 0 if part is out of range. */
+unsigned sgw_pool_taken_part(const struct sgw_pool *p, unsigned part);
+
 #ifdef __cplusplus
 }
 #endif

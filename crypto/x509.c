@@ -617,6 +617,113 @@ unsigned sgw_revoked_count(const struct sgw_revoked *r)
 }
 
 /* ------------------------------------------------------------------ */
+/* copy-on-write publication                                            */
+/* ------------------------------------------------------------------ */
+
+struct sgw_trust *sgw_trust_clone(const struct sgw_trust *t)
+{
+	struct sgw_trust *c;
+	unsigned i;
+
+	if (t == NULL)
+		return NULL;
+	c = calloc(1, sizeof(*c) + t->max_roots * sizeof(c->roots[0]));
+	if (c == NULL)
+		return NULL;
+	c->max_roots = t->max_roots;
+	c->next_id = t->next_id;
+	for (i = 0; i < t->n; i++) {
+		c->roots[i] = t->roots[i];
+		X509_up_ref(c->roots[i].x);
+		c->n++;
+	}
+	if (rebuild_store(c) != 0) {
+		sgw_trust_destroy(c);
+		return NULL;
+	}
+	return c;
+}
+
+bool sgw_trust_has_id(const struct sgw_trust *t, unsigned id)
+{
+	unsigned i;
+
+	for (i = 0; t != NULL && i < t->n; i++)
+		if (t->roots[i].id == id)
+			return true;
+	return false;
+}
+
+/* sgw_trust_add() numbers the root from next_id: point it at the wanted id
+ * for the one call, then keep automatic ids above every id handed out. */
+int sgw_trust_add_id(struct sgw_trust *t, const uint8_t *data, size_t len,
+		     unsigned id, char *err, size_t err_len)
+{
+	unsigned saved;
+	int rc;
+
+	if (t == NULL || id == 0 || id > INT_MAX) {
+		set_err(err, err_len, "bad root id");
+		return -EINVAL;
+	}
+	if (sgw_trust_has_id(t, id)) {
+		set_err(err, err_len, "root id already in use");
+		return -EEXIST;
+	}
+	saved = t->next_id;
+	t->next_id = id;
+	rc = sgw_trust_add(t, data, len, err, err_len);
+	t->next_id = rc >= 0 && id >= saved ? id + 1 : saved;
+	return rc;
+}
+
+int sgw_cert_thumbprint(const uint8_t *data, size_t len,
+			uint8_t tp[SGW_THUMBPRINT_LEN])
+{
+	X509 *x;
+	int rc;
+
+	if (data == NULL || len == 0 || len > TRUST_MAX_INPUT)
+		return -EINVAL;
+	ERR_clear_error();
+	x = parse_any(data, len);
+	rc = x != NULL ? sgw_x509_thumbprint(x, tp) : -EINVAL;
+	ERR_clear_error();
+	X509_free(x);
+	return rc == 0 ? 0 : -EINVAL;
+}
+
+struct sgw_revoked *sgw_revoked_clone(const struct sgw_revoked *r)
+{
+	struct sgw_revoked *c;
+
+	if (r == NULL)
+		return NULL;
+	c = calloc(1, sizeof(*c));
+	if (c == NULL)
+		return NULL;
+	if (r->n > 0) {
+		c->tp = malloc((size_t)r->n * SGW_THUMBPRINT_LEN);
+		if (c->tp == NULL) {
+			free(c);
+			return NULL;
+		}
+		memcpy(c->tp, r->tp, (size_t)r->n * SGW_THUMBPRINT_LEN);
+		c->n = c->cap = r->n;
+	}
+	return c;
+}
+
+bool sgw_revoked_get(const struct sgw_revoked *r, unsigned idx,
+		     uint8_t tp[SGW_THUMBPRINT_LEN])
+{
+	if (r == NULL || idx >= r->n)
+		return false;
+	memcpy(tp, r->tp[idx], SGW_THUMBPRINT_LEN);
+	return true;
+}
+
+/* ------------------------------------------------------------------ */
 /* verification                                                         */
 /* ------------------------------------------------------------------ */
 

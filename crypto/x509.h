@@ -86,6 +86,35 @@ bool sgw_revoked_contains(const struct sgw_revoked *r,
 			  const uint8_t tp[SGW_THUMBPRINT_LEN]);
 unsigned sgw_revoked_count(const struct sgw_revoked *r);
 
+/* --- copy-on-write publication (control/tables.c) --- */
+
+/* A trust store with the same roots and ids, to change and then publish in
+ * place of t (RCU): the certificates are shared (reference counted, never
+ * changed after parsing), the list and the X509_STORE are the clone's own.
+ * Returns NULL on no memory. */
+__attribute__((warn_unused_result))
+struct sgw_trust *sgw_trust_clone(const struct sgw_trust *t);
+/* sgw_trust_add() with the id the caller wants (> 0), so that ids stay the
+ * same across restarts; later automatic ids continue above it. Returns id,
+ * -EEXIST (id or thumbprint already there) or what sgw_trust_add() returns. */
+__attribute__((warn_unused_result))
+int sgw_trust_add_id(struct sgw_trust *t, const uint8_t *data, size_t len,
+		     unsigned id, char *err, size_t err_len);
+/* Whether a root with this id is in t (a session whose root is gone ends). */
+bool sgw_trust_has_id(const struct sgw_trust *t, unsigned id);
+/* The SHA-1 thumbprint of a certificate given as sgw_trust_add() takes it
+ * (DER, PEM, base64 DER), without adding it. Returns 0 or -EINVAL. */
+__attribute__((warn_unused_result))
+int sgw_cert_thumbprint(const uint8_t *data, size_t len,
+			uint8_t tp[SGW_THUMBPRINT_LEN]);
+
+/* Same contract as sgw_trust_clone(), for the revoked set. */
+__attribute__((warn_unused_result))
+struct sgw_revoked *sgw_revoked_clone(const struct sgw_revoked *r);
+/* The idx-th thumbprint in ascending byte order; false if out of range. */
+bool sgw_revoked_get(const struct sgw_revoked *r, unsigned idx,
+		     uint8_t tp[SGW_THUMBPRINT_LEN]);
+
 /* --- verification --- */
 
 enum sgw_x509_verdict {

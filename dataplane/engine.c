@@ -46,6 +46,7 @@ struct sgw_engine {
 	struct sgw_revoked *revoked;
 	bool eal_up;
 	bool started;                 /* the workers are running */
+	struct sgw_engine_hooks hooks;
 	char eal_buf[EAL_ARGS_MAX][160];
 	char *eal_argv[EAL_ARGS_MAX + 1];
 	int eal_argc;
@@ -271,6 +272,17 @@ static int pool_setup(struct sgw_engine *e, const struct sgw_engine_opts *o,
 {
 	if (o->pool_len == 0)
 		return 0;
+	if (o->hooks.pool_alloc != NULL) {   /* the control plane's pools */
+		if (o->pool_len < 12 || o->hooks.pool_free == NULL || o->hooks.pool_owner == NULL) {
+			snprintf(err, err_len, "pools: the span of every pool must be /12 or "
+				 "smaller, with alloc, free and owner hooks");
+			return -EINVAL;
+		}
+		e->sh.pool_base = o->pool_base;
+		e->sh.pool_slots = UINT32_C(1) << (32 - o->pool_len);
+		e->sh.env.tunnel_addr = o->tunnel_addr != 0 ? o->tunnel_addr : o->pool_base + 1;
+		return 0;
+	}
 	e->sh.pool = sgw_pool_create(o->pool_base, o->pool_len, o->workers);
 	if (e->sh.pool == NULL) {
 		snprintf(err, err_len, "--pool: prefix length must be 16..30 and the pool "
@@ -362,19 +374,22 @@ static int revoked_load(struct sgw_engine *e, const char *file, char *err, size_
 static int tls_setup(struct sgw_engine *e, const struct sgw_engine_opts *o,
 		     char *err, size_t err_len)
 {
-	struct sgw_tls_server_cfg cfg = { .cert_file = o->cert, .key_file = o->key };
+	struct sgw_tls_server_cfg cfg = { .cert_file = o->cert, .key_file = o->key,
+					  .min_version = o->tls_min, .max_version = o->tls_max };
 	char why[256];
-	int rc;
+	int rc = 0;
 
-	e->trust = sgw_trust_create(MAX_ROOTS);
-	e->revoked = sgw_revoked_create();
-	if (e->trust == NULL || e->revoked == NULL)
-		return -ENOMEM;
-	rc = roots_load(e, o->roots_dir, err, err_len);
-	if (rc == 0 && o->revoked_file != NULL)
-		rc = revoked_load(e, o->revoked_file, err, err_len);
-	if (rc != 0)
-		return rc;
+	if (o->hooks.policy == NULL) {     /* fixed: loaded here from --roots/--revoked */
+		e->trust = sgw_trust_create(MAX_ROOTS);
+		e->revoked = sgw_revoked_create();
+		if (e->trust == NULL || e->revoked == NULL)
+			return -ENOMEM;
+		rc = roots_load(e, o->roots_dir, err, err_len);
+		if (rc == 0 && o->revoked_file != NULL)
+			rc = revoked_load(e, o->revoked_file, err, err_len);
+		if (rc != 0)
+			return rc;
+	}
 	e->tls = sgw_tls_server_create(&cfg, why, sizeof(why));
 	cfg.verify_client = true;
 	e->eap_tls = e->tls != NULL ? sgw_tls_server_create(&cfg, why, sizeof(why)) : NULL;
@@ -393,14 +408,16 @@ static void env_setup(struct sgw_engine *e, const struct sgw_engine_opts *o)
 	env->eap_tls = e->eap_tls;
 	env->trust = e->trust;
 	env->revoked = e->revoked;
+	env->policy = o->hooks.policy;
 	env->aead = o->aead;
 	if (!o->aead_set)
 		env->aead = sgw_aead_backend_available(SGW_AEAD_BACKEND_IPSEC_MB,
 						       SGW_AEAD_AES_128_GCM) ?
 			    SGW_AEAD_BACKEND_IPSEC_MB : SGW_AEAD_BACKEND_EVP;
-	env->hash_bitmask = 3;
+	env->hash_bitmask = o->hash_bitmask != 0 ? o->hash_bitmask : 3;
 	env->mru = o->tunnel_mtu;
 	memcpy(env->dns, o->dns, sizeof(env->dns));
+	memcpy(env->nbns, o->nbns, sizeof(env->nbns));
 }
 
 /* Outer TCP: MSS from a 1500-byte outer MTU. Inner TCP MSS clamp: one
@@ -454,6 +471,8 @@ int sgw_engine_create(const struct sgw_engine_opts *o, struct sgw_engine **out,
 		e->ports[i].id = RTE_MAX_ETHPORTS;
 	e->sh.nworkers = o->workers;
 	e->sh.app = o->app;
+	e->hooks = o->hooks;
+	e->sh.hooks = &e->hooks;
 	e->sh.fault = o->fault;
 	if ((rc = eal_setup(e, o, err, err_len)) != 0 ||
 	    (rc = lcores_setup(e, o->workers, err, err_len)) != 0 ||

@@ -23,11 +23,31 @@ extern "C" {
 #endif
 
 struct sgw_engine;
+struct sgw_policy;
 
 struct sgw_vnet_route {
 	uint32_t prefix;
 	unsigned len;
 	uint32_t via;                  /* 0: directly connected on the inner side */
+};
+
+/* What the control plane lends the engine (control/tables.h behind it):
+ * every member is optional. Called from the workers: no lock, no
+ * allocation, no system call in any of them. */
+struct sgw_engine_hooks {
+	void *ctx;
+	/* The address pools instead of the engine's own --pool (whose prefix
+	 * then only spans the addresses these hand out, for lookups). */
+	int (*pool_alloc)(void *ctx, unsigned worker, const char *cn, uint32_t *addr);
+	int (*pool_free)(void *ctx, uint32_t addr);
+	int (*pool_owner)(void *ctx, uint32_t addr);   /* worker, or -1 */
+	/* RCU readers: a worker goes online when it starts, reports a
+	 * quiescent state once per loop, goes offline when it stops. */
+	void (*reader_online)(void *ctx, unsigned worker);
+	void (*reader_offline)(void *ctx, unsigned worker);
+	void (*quiescent)(void *ctx, unsigned worker);
+	/* Live roots and revoked set; NULL: --roots/--revoked, fixed. */
+	const struct sgw_policy *policy;
 };
 
 struct sgw_engine_opts {
@@ -59,6 +79,10 @@ struct sgw_engine_opts {
 	const char *file_prefix;
 	int eal_argc;                  /* passthrough after "--" */
 	char **eal_argv;
+	struct sgw_engine_hooks hooks;
+	uint16_t tls_min, tls_max;     /* outer TLS versions, 0: 1.2 and 1.3 */
+	uint8_t hash_bitmask;          /* SSTP binding hashes: 1 SHA-1, 2 SHA-256; 0: both */
+	uint32_t nbns[SGW_DNS_SERVERS_MAX];
 };
 
 /* Defaults for everything optional. */

@@ -16,6 +16,7 @@
 #include <rte_tcp.h>
 
 #include "control/pool.h"
+#include "dataplane/engine.h"
 #include "dataplane/net.h"
 #include "dataplane/worker.h"
 
@@ -130,8 +131,11 @@ static int env_addr_alloc(void *ctx, const char *identity, uint32_t *addr)
 {
 	struct sgw_worker *w = ctx;
 
-	(void)identity;
+	const struct sgw_engine_hooks *h = w->sh->hooks;
+
 	/* The connection is ours (RSS gave it to us): so is its address. */
+	if (h != NULL && h->pool_alloc != NULL)
+		return h->pool_alloc(h->ctx, w->idx, identity, addr);
 	return sgw_pool_alloc(w->sh->pool, w->idx, addr);
 }
 
@@ -144,7 +148,10 @@ static void env_addr_free(void *ctx, uint32_t addr)
 		(*slot)->addr = 0;
 		*slot = NULL;
 	}
-	(void)sgw_pool_free(w->sh->pool, addr);
+	if (w->sh->hooks != NULL && w->sh->hooks->pool_free != NULL)
+		(void)w->sh->hooks->pool_free(w->sh->hooks->ctx, addr);
+	else
+		(void)sgw_pool_free(w->sh->pool, addr);
 }
 
 static void env_log(void *ctx, const struct sgw_session *s, const char *line)
@@ -502,7 +509,9 @@ void sgw_worker_to_client(struct sgw_worker *w, struct rte_mbuf *m, size_t l3_of
 	const struct rte_ipv4_hdr *ip = (const struct rte_ipv4_hdr *)p;
 	uint32_t dst = rte_be_to_cpu_32(ip->dst_addr);
 	size_t len = rte_pktmbuf_data_len(m) - l3_off;
-	int owner = w->sh->pool != NULL ? sgw_pool_owner(w->sh->pool, dst) : -1;
+	const struct sgw_engine_hooks *h = w->sh->hooks;
+	int owner = h != NULL && h->pool_owner != NULL ? h->pool_owner(h->ctx, dst) :
+		    w->sh->pool != NULL ? sgw_pool_owner(w->sh->pool, dst) : -1;
 
 	if (owner >= 0 && (unsigned)owner != w->idx && !handed_off) {
 		m->packet_type = RTE_PTYPE_L3_IPV4;
@@ -879,7 +888,11 @@ int sgw_worker_main(void *arg)
 	struct sgw_worker *w = arg;
 	struct rte_mbuf *pkts[SGW_PORTQ_RX_CAP];
 	uint64_t next_tcp = 0;
+	const struct sgw_engine_hooks *h = w->sh->hooks;
+	bool rcu = h != NULL && h->quiescent != NULL;
 
+	if (rcu && h->reader_online != NULL)
+		h->reader_online(h->ctx, w->idx);
 	for (;;) {
 		w->now_ms = rte_get_tsc_cycles() / w->tsc_per_ms;
 		poll_once(w, pkts);
@@ -898,6 +911,8 @@ int sgw_worker_main(void *arg)
 		for (unsigned ifx = 0; ifx < SGW_IF_COUNT; ifx++)
 			sgw_portq_flush(&w->q[ifx]);
 		sync_counters(w);
+		if (rcu)
+			h->quiescent(h->ctx, w->idx);   /* no snapshot pointer kept past here */
 		if (shutdown_step(w))
 			break;
 	}
@@ -905,6 +920,8 @@ int sgw_worker_main(void *arg)
 	for (unsigned ifx = 0; ifx < SGW_IF_COUNT; ifx++)
 		sgw_portq_flush(&w->q[ifx]);
 	sync_counters(w);
+	if (rcu && h->reader_offline != NULL)
+		h->reader_offline(h->ctx, w->idx);
 	__atomic_store_n(&w->done, true, __ATOMIC_RELEASE);
 	return 0;
 }

@@ -34,6 +34,7 @@ struct rte_ring;
 struct sgw_arp_entry;
 struct rte_mempool;
 struct sgw_pool;
+struct sgw_engine_hooks;
 
 /* Every drop reason and event a worker counts (printed by name). */
 #define SGW_WORKER_COUNTERS(X) \
@@ -96,6 +97,7 @@ struct sgw_dp_shared {
 	uint16_t tunnel_mtu;                         /* largest inner packet */
 	uint16_t mss_clamp;                          /* inner TCP MSS */
 	struct sgw_fault_cfg fault;
+	struct sgw_engine_hooks *hooks;              /* NULL members: the engine's own */
 	int stop;                                    /* __atomic: set by the control thread */
 };
 

@@ -375,7 +375,8 @@ static int tls_setup(struct sgw_engine *e, const struct sgw_engine_opts *o,
 		     char *err, size_t err_len)
 {
 	struct sgw_tls_server_cfg cfg = { .cert_file = o->cert, .key_file = o->key,
-					  .min_version = o->tls_min, .max_version = o->tls_max };
+					  .min_version = o->tls_min, .max_version = o->tls_max,
+					  .ciphers12 = o->ciphers12, .suites13 = o->suites13 };
 	char why[256];
 	int rc = 0;
 
@@ -418,6 +419,9 @@ static void env_setup(struct sgw_engine *e, const struct sgw_engine_opts *o)
 	env->mru = o->tunnel_mtu;
 	memcpy(env->dns, o->dns, sizeof(env->dns));
 	memcpy(env->nbns, o->nbns, sizeof(env->nbns));
+	env->handshake_ms = o->handshake_ms;
+	env->negotiation_ms = o->negotiation_ms;
+	env->hello_ms = o->hello_ms;
 }
 
 /* Outer TCP: MSS from a 1500-byte outer MTU. Inner TCP MSS clamp: one
@@ -435,6 +439,8 @@ static int tcp_cfg_setup(struct sgw_engine *e, const struct sgw_engine_opts *o)
 	c->local_port = o->listen_port;
 	c->max_conns = 2 * per;             /* room for half-open and TIME_WAIT */
 	c->max_buffers = per;
+	if (o->max_half_open != 0)
+		c->syn_queue = o->max_half_open;
 	e->sh.max_conns = per;
 	e->sh.tunnel_mtu = o->tunnel_mtu;
 	e->sh.mss_clamp = (uint16_t)RTE_MIN(1371, o->tunnel_mtu - 40);

@@ -81,6 +81,10 @@ struct sgw_engine_opts {
 	char **eal_argv;
 	struct sgw_engine_hooks hooks;
 	uint16_t tls_min, tls_max;     /* outer TLS versions, 0: 1.2 and 1.3 */
+	const char *ciphers12;         /* OpenSSL cipher list for TLS 1.2, NULL: default */
+	const char *suites13;          /* TLS 1.3 ciphersuites, NULL: default */
+	uint32_t handshake_ms, negotiation_ms, hello_ms;  /* session.h; 0: defaults */
+	unsigned max_half_open;        /* per worker before SYN cookies; 0: default */
 	uint8_t hash_bitmask;          /* SSTP binding hashes: 1 SHA-1, 2 SHA-256; 0: both */
 	uint32_t nbns[SGW_DNS_SERVERS_MAX];
 };

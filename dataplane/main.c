@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * sstpgw: parse the options, create the engine, run it until SIGINT or
- * SIGTERM, tear it down. Everything else is in engine.c.
+ * sstpgw: the configuration (a file, options, or both: options after the
+ * file override it), then the shared tables (control/tables.h), the engine
+ * (engine.h) and the control thread (control/daemon.h) until SIGINT or
+ * SIGTERM; then everything is torn down.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -10,11 +12,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "control/config.h"
+#include "control/daemon.h"
+#include "control/tables.h"
 #include "dataplane/engine.h"
 #include "dataplane/route.h"
 
 static const char usage[] =
-"usage: sstpgw [options] [-- EAL options]\n"
+"usage: sstpgw [--config FILE] [options] [-- EAL options]\n"
+"\n"
+"  --config FILE           the configuration file (YAML, docs/CONFIG.md); options\n"
+"                          given after it override it\n"
 "\n"
 "Ports (a DPDK vdev such as net_tap0,iface=sgw-out, or a PCI address bound to vfio-pci):\n"
 "  --outer SPEC            client-facing port (TCP/443)                  [required]\n"
@@ -35,6 +43,12 @@ static const char usage[] =
 "  --cert FILE --key FILE  server certificate chain and key (PEM)        [required]\n"
 "  --roots DIR             trusted client roots: every .cer/.crt/.pem     [required]\n"
 "  --revoked FILE          revoked client thumbprints, one per line, # comments\n"
+"Control:\n"
+"  --mgmt-socket PATH      management socket for sstpgw-ctl (default: none; with\n"
+"                          --config: management.socket)\n"
+"  --metrics HOST:PORT     Prometheus metrics at http://HOST:PORT/metrics\n"
+"  --server-name NAME      the name clients connect to (client packages)\n"
+"  --server-ca FILE        the CA of the server certificate (client packages)\n"
 "Engine:\n"
 "  --workers N             worker lcores = queue pairs per port (default 1)\n"
 "  --aead evp|ipsec-mb     record-layer AEAD backend (default ipsec-mb if available)\n"
@@ -49,14 +63,15 @@ static const char usage[] =
 "  --fault-seed N          seed for the fault injection (default 1)\n"
 "  --fault-where rx|tx|both  where faults are injected (default both)\n"
 "\n"
-"Signals: SIGINT/SIGTERM close every session and stop; SIGUSR1 prints the counters.\n";
+"Signals: SIGINT/SIGTERM close every session and stop; SIGUSR1 prints the counters;\n"
+"SIGHUP reloads the configuration file (pools and reservations change live).\n";
 
 enum opt {
 	O_OUTER = 256, O_OUTER_ADDR, O_OUTER_GW, O_INNER, O_INNER_ADDR, O_VNET, O_POOL,
 	O_TUNNEL_ADDR, O_DNS, O_TUNNEL_MTU, O_MAX_SESSIONS, O_PORT, O_CERT, O_KEY, O_ROOTS,
 	O_REVOKED, O_WORKERS, O_AEAD, O_HUGE, O_MEM, O_MBUFS, O_FILE_PREFIX, O_LOG_LEVEL,
 	O_TCP_TEST, O_FAULT_DROP, O_FAULT_DUP, O_FAULT_REORDER, O_FAULT_SEED, O_FAULT_WHERE,
-	O_HELP,
+	O_HELP, O_CONFIG, O_MGMT_SOCKET, O_METRICS, O_SERVER_NAME, O_SERVER_CA,
 };
 
 static const struct option longopts[] = {
@@ -74,6 +89,9 @@ static const struct option longopts[] = {
 	{ "fault-drop", 1, NULL, O_FAULT_DROP }, { "fault-dup", 1, NULL, O_FAULT_DUP },
 	{ "fault-reorder", 1, NULL, O_FAULT_REORDER }, { "fault-seed", 1, NULL, O_FAULT_SEED },
 	{ "fault-where", 1, NULL, O_FAULT_WHERE }, { "help", 0, NULL, O_HELP },
+	{ "config", 1, NULL, O_CONFIG }, { "mgmt-socket", 1, NULL, O_MGMT_SOCKET },
+	{ "metrics", 1, NULL, O_METRICS }, { "server-name", 1, NULL, O_SERVER_NAME },
+	{ "server-ca", 1, NULL, O_SERVER_CA },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -232,7 +250,156 @@ static int opt_one(struct sgw_engine_opts *o, int c, const char *arg, const char
 	}
 }
 
+/* What is not the engine's: the file, the control plane, client settings. */
+struct ctl {
+	const char *config_path;
+	struct sgw_config *cfg;          /* loaded, or NULL */
+	const char *mgmt_socket, *metrics, *server_name, *server_ca;
+	char metrics_buf[64];
+	char tunnel_buf[16];
+};
+
+static const char *config_aead_name(enum sgw_config_aead a)
+{
+	return a == SGW_CONFIG_AEAD_EVP ? "evp" : a == SGW_CONFIG_AEAD_IPSEC_MB ? "ipsec-mb" : NULL;
+}
+
+/* The smallest prefix that holds every pool: the workers' address lookup
+ * spans it (engine.h pool_base/pool_len). */
+static void pools_span(const struct sgw_config *c, uint32_t *base, unsigned *len)
+{
+	uint32_t lo = UINT32_MAX, hi = 0;
+
+	for (unsigned i = 0; i < c->clients.npools; i++) {
+		uint32_t a = c->clients.pools[i].addr;
+		uint32_t end = a | ~sgw_prefix_mask(c->clients.pools[i].len);
+
+		lo = a < lo ? a : lo;
+		hi = end > hi ? end : hi;
+	}
+	*len = 32;
+	while (*len > 0 && (lo & sgw_prefix_mask(*len)) != (hi & sgw_prefix_mask(*len)))
+		(*len)--;
+	*base = lo & sgw_prefix_mask(*len);
+}
+
+/* The file's settings as engine options (options after --config override). */
+static void config_apply(const struct sgw_config *c, struct sgw_engine_opts *o)
+{
+	o->outer_port = c->ports.outer.device;
+	o->outer_addr = c->ports.outer.addr;
+	o->outer_len = c->ports.outer.len;
+	o->outer_gw = c->ports.outer.gateway;
+	o->inner_port = c->ports.inner.device;
+	o->inner_addr = c->ports.inner.addr;
+	o->inner_len = c->ports.inner.len;
+	o->nvnet = 0;
+	for (unsigned i = 0; i < c->nvnet && i < SGW_ROUTES_MAX - 1; i++)
+		o->vnet[o->nvnet++] = (struct sgw_vnet_route){ c->vnet[i].prefix.addr,
+							       c->vnet[i].prefix.len,
+							       c->vnet[i].via };
+	pools_span(c, &o->pool_base, &o->pool_len);
+	o->tunnel_addr = c->clients.tunnel_address;
+	memset(o->dns, 0, sizeof(o->dns));
+	memset(o->nbns, 0, sizeof(o->nbns));
+	for (unsigned i = 0; i < c->clients.ndns && i < SGW_DNS_SERVERS_MAX; i++)
+		o->dns[i] = c->clients.dns[i];
+	for (unsigned i = 0; i < c->clients.nnbns && i < SGW_DNS_SERVERS_MAX; i++)
+		o->nbns[i] = c->clients.nbns[i];
+	o->tunnel_mtu = c->clients.tunnel_mtu;
+	o->max_sessions = c->limits.max_sessions;
+	o->max_half_open = c->limits.max_half_open;
+	o->listen_port = c->listen_port;
+	o->cert = c->tls.cert;
+	o->key = c->tls.key;
+	o->tls_min = c->tls.min_version;
+	o->tls_max = c->tls.max_version;
+	o->ciphers12 = c->tls.ciphers[0] != '\0' ? c->tls.ciphers : NULL;
+	o->suites13 = c->tls.ciphersuites[0] != '\0' ? c->tls.ciphersuites : NULL;
+	o->hash_bitmask = c->sstp.hash;
+	o->hello_ms = c->sstp.hello_interval_s * 1000u;
+	o->negotiation_ms = c->sstp.negotiation_timeout_s * 1000u;
+	o->handshake_ms = c->sstp.handshake_timeout_s * 1000u;
+	o->roots_dir = c->trust.roots_dir;
+	o->revoked_file = c->trust.revoked_file[0] != '\0' ? c->trust.revoked_file : NULL;
+	o->workers = c->engine.workers;
+	o->huge = c->engine.huge;
+	o->mem_mb = c->engine.mem_mb;
+	o->mbufs = c->engine.mbufs;
+	o->file_prefix = c->engine.file_prefix;
+	o->aead_set = config_aead_name(c->engine.aead) != NULL;
+	o->aead = c->engine.aead == SGW_CONFIG_AEAD_EVP ? SGW_AEAD_BACKEND_EVP :
+		  SGW_AEAD_BACKEND_IPSEC_MB;
+	o->log_level = (int)c->log.level;
+}
+
+/* What this build cannot honour yet is refused, never silently ignored. */
+static int config_unsupported(const struct sgw_config *c, const char *path)
+{
+	const char *what = NULL;
+
+	if (c->limits.session_tx_buf != SGW_SESSION_TX_BUF)
+		what = "limits.session_tx_buf: this build has fixed 32768-byte session buffers";
+	else if (c->limits.session_rx_buf != SGW_SESSION_RX_BUF)
+		what = "limits.session_rx_buf: this build has fixed session receive buffers";
+	else if (c->clients.client_to_client)
+		what = "clients.client_to_client: true is not supported yet (packets between "
+		       "clients are dropped)";
+	else if (c->engine.queues != c->engine.workers)
+		what = "engine.queues: one queue pair per worker in this build (leave it out)";
+	else if (c->engine.nlcores != 0)
+		what = "engine.lcores: pass EAL lcores after \"--\" (-l 0-2) for now";
+	if (what == NULL)
+		return 0;
+	fprintf(stderr, "sstpgw: %s: %s\n", path, what);
+	return -EINVAL;
+}
+
+static int config_load(struct ctl *x, struct sgw_engine_opts *o, const char *path)
+{
+	char err[512];
+
+	x->cfg = calloc(1, sizeof(*x->cfg));
+	if (x->cfg == NULL)
+		return -ENOMEM;
+	if (sgw_config_load(path, x->cfg, err, sizeof(err)) != 0) {
+		fprintf(stderr, "sstpgw: %s\n", err);
+		return -EINVAL;
+	}
+	if (config_unsupported(x->cfg, path) != 0)
+		return -EINVAL;
+	x->config_path = path;
+	config_apply(x->cfg, o);
+	x->mgmt_socket = x->cfg->management.socket[0] != '\0' ? x->cfg->management.socket : NULL;
+	if (x->cfg->management.server_name[0] != '\0')
+		x->server_name = x->cfg->management.server_name;
+	if (x->cfg->management.server_ca[0] != '\0')
+		x->server_ca = x->cfg->management.server_ca;
+	if (x->cfg->management.metrics) {
+		char a[16];
+
+		snprintf(x->metrics_buf, sizeof(x->metrics_buf), "%s:%u",
+			 sgw_addr_str(x->cfg->management.metrics_addr, a),
+			 x->cfg->management.metrics_port);
+		x->metrics = x->metrics_buf;
+	}
+	return 0;
+}
+
+static int ctl_opt(struct ctl *x, struct sgw_engine_opts *o, int c, const char *arg)
+{
+	switch (c) {
+	case O_CONFIG: return config_load(x, o, arg);
+	case O_MGMT_SOCKET: x->mgmt_socket = arg; return 0;
+	case O_METRICS: x->metrics = arg; return 0;
+	case O_SERVER_NAME: x->server_name = arg; return 0;
+	case O_SERVER_CA: x->server_ca = arg; return 0;
+	default: return 1;
+	}
+}
+
 static int check_required(const struct sgw_engine_opts *o)
+
 {
 	if (o->outer_port == NULL || o->inner_port == NULL)
 		return bad("outer/--inner", NULL, "both ports are required");
@@ -247,7 +414,7 @@ static int check_required(const struct sgw_engine_opts *o)
 	return 0;
 }
 
-static int parse(int argc, char **argv, struct sgw_engine_opts *o)
+static int parse(int argc, char **argv, struct sgw_engine_opts *o, struct ctl *x)
 {
 	int c, idx, rc;
 
@@ -262,7 +429,9 @@ static int parse(int argc, char **argv, struct sgw_engine_opts *o)
 				"(see sstpgw --help)\n", argv[optind - 1]);
 			return -EINVAL;
 		}
-		rc = opt_one(o, c, optarg, longopts[idx].name);
+		rc = ctl_opt(x, o, c, optarg);
+		if (rc == 1)
+			rc = opt_one(o, c, optarg, longopts[idx].name);
 		if (rc != 0)
 			return rc;
 	}
@@ -272,25 +441,173 @@ static int parse(int argc, char **argv, struct sgw_engine_opts *o)
 	return check_required(o);
 }
 
+/* --- the shared tables: roots, revoked set, pools --- */
+
+struct pools_buf {
+	struct sgw_tables_prefix prefixes[SGW_CONFIG_MAX_POOLS];
+	struct sgw_tables_reservation res[SGW_CONFIG_MAX_RESERVATIONS];
+	uint32_t excluded[1];
+};
+
+static void pools_of(const struct sgw_config *c, const struct sgw_engine_opts *o,
+		     struct pools_buf *b, struct sgw_tables_pools *p)
+{
+	*p = (struct sgw_tables_pools){ .prefixes = b->prefixes, .reservations = b->res,
+					.excluded = b->excluded, .nexcluded = 1 };
+	b->excluded[0] = o->tunnel_addr != 0 ? o->tunnel_addr : o->pool_base + 1;
+	if (c == NULL) {                     /* --pool: one prefix */
+		b->prefixes[0] = (struct sgw_tables_prefix){ o->pool_base, o->pool_len };
+		p->nprefixes = 1;
+		return;
+	}
+	b->excluded[0] = c->clients.tunnel_address;
+	for (unsigned i = 0; i < c->clients.npools; i++)
+		b->prefixes[i] = (struct sgw_tables_prefix){ c->clients.pools[i].addr,
+							     c->clients.pools[i].len };
+	p->nprefixes = c->clients.npools;
+	for (unsigned i = 0; i < c->clients.nreservations; i++)
+		b->res[i] = (struct sgw_tables_reservation){ c->clients.reservations[i].cn,
+							     c->clients.reservations[i].addr };
+	p->nreservations = c->clients.nreservations;
+}
+
+static struct sgw_tables *tables_create(const struct ctl *x, const struct sgw_engine_opts *o,
+					char *revoked_buf, size_t revoked_len)
+{
+	static struct pools_buf b;
+	struct sgw_tables_cfg tc = { .nreaders = o->workers, .roots_dir = o->roots_dir,
+				     .revoked_file = o->revoked_file,
+				     .max_roots = x->cfg != NULL ? x->cfg->trust.max_roots : 0 };
+	struct sgw_tables *t;
+	char err[512];
+
+	if (tc.revoked_file == NULL) {       /* revocations must persist somewhere */
+		snprintf(revoked_buf, revoked_len, "%s/revoked.txt", o->roots_dir);
+		tc.revoked_file = revoked_buf;
+	}
+	pools_of(x->cfg, o, &b, &tc.pools);
+	t = sgw_tables_create(&tc, err, sizeof(err));
+	if (t == NULL)
+		fprintf(stderr, "sstpgw: %s\n", err);
+	return t;
+}
+
+/* SIGHUP / "reload": the file again; pools and reservations change live,
+ * the rest needs a restart (said, not applied). */
+static int reload(void *ctx, struct sgw_tables *t, char *err, size_t err_len)
+{
+	struct ctl *x = ctx;
+	struct sgw_config *n = calloc(1, sizeof(*n));
+	static struct pools_buf b;
+	struct sgw_tables_pools p;
+	struct sgw_engine_opts o;
+	int rc;
+
+	if (n == NULL)
+		return -ENOMEM;
+	rc = sgw_config_load(x->config_path, n, err, err_len);
+	if (rc == 0)
+		rc = config_unsupported(n, x->config_path);
+	if (rc == 0) {
+		sgw_engine_opts_defaults(&o);
+		config_apply(n, &o);
+		pools_of(n, &o, &b, &p);
+		rc = sgw_tables_pools_set(t, &p, err, err_len);
+	}
+	if (rc == 0) {
+		free(x->cfg);
+		x->cfg = n;
+		return 0;
+	}
+	free(n);
+	return rc;
+}
+
+static void settings_of(const struct ctl *x, const struct sgw_engine_opts *o,
+			struct sgw_mgmt_settings *s)
+{
+	char a[16];
+
+	memset(s, 0, sizeof(*s));
+	snprintf(s->server_name, sizeof(s->server_name), "%s",
+		 x->server_name != NULL ? x->server_name : sgw_addr_str(o->outer_addr, a));
+	s->port = o->listen_port;
+	s->outer_addr = o->outer_addr;
+	snprintf(s->ca_cert_path, sizeof(s->ca_cert_path), "%s",
+		 x->server_ca != NULL ? x->server_ca : "");
+	memcpy(s->dns, o->dns, sizeof(s->dns));
+	for (unsigned i = 0; i < o->nvnet && i < SGW_MGMT_MAX_PREFIXES; i++)
+		s->vnet[s->n_vnet++] = (struct sgw_mgmt_prefix){ o->vnet[i].prefix,
+								 (uint8_t)o->vnet[i].len };
+	if (x->cfg == NULL)
+		s->pool[s->n_pool++] = (struct sgw_mgmt_prefix){ o->pool_base, (uint8_t)o->pool_len };
+	for (unsigned i = 0; x->cfg != NULL && i < x->cfg->clients.npools &&
+	     i < SGW_MGMT_MAX_PREFIXES; i++)
+		s->pool[s->n_pool++] = (struct sgw_mgmt_prefix){
+			x->cfg->clients.pools[i].addr, (uint8_t)x->cfg->clients.pools[i].len };
+	s->mtu = o->tunnel_mtu;
+}
+
+/* The gateway: tables, engine, control thread. */
+static int run_gateway(struct ctl *x, struct sgw_engine_opts *o)
+{
+	char revoked_buf[512], err[512] = "";
+	struct sgw_daemon_cfg dc = { .mgmt_socket = x->mgmt_socket, .metrics_listen = x->metrics,
+				     .sessions_max = o->max_sessions,
+				     .reload = x->config_path != NULL ? reload : NULL,
+				     .reload_ctx = x };
+	struct sgw_tables *t = tables_create(x, o, revoked_buf, sizeof(revoked_buf));
+	struct sgw_engine *e;
+	int rc;
+
+	if (t == NULL)
+		return 1;
+	sgw_daemon_engine_hooks(t, &o->hooks);
+	if (sgw_engine_create(o, &e, err, sizeof(err)) != 0) {
+		fprintf(stderr, "sstpgw: %s\n", err);
+		sgw_tables_destroy(t);
+		return 1;
+	}
+	dc.engine = e;
+	dc.tables = t;
+	settings_of(x, o, &dc.settings);
+	rc = sgw_daemon_run(&dc, err, sizeof(err));
+	if (rc != 0)
+		fprintf(stderr, "sstpgw: %s\n", err);
+	sgw_engine_destroy(e);
+	sgw_tables_destroy(t);
+	return rc == 0 ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
 	struct sgw_engine_opts opts;
+	struct ctl x = { 0 };
 	struct sgw_engine *e;
 	char err[512] = "";
 	int rc;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	rc = parse(argc, argv, &opts);
+	rc = parse(argc, argv, &opts, &x);
 	if (rc != 0) {
+		free(x.cfg);
 		if (rc > 0)
 			fputs(usage, stdout);
 		return rc > 0 ? 0 : 2;
 	}
+	if (opts.app == SGW_APP_SSTP) {
+		rc = run_gateway(&x, &opts);
+		free(x.cfg);
+		return rc;
+	}
+	/* --tcp-test: the engine alone. */
 	if (sgw_engine_create(&opts, &e, err, sizeof(err)) != 0) {
 		fprintf(stderr, "sstpgw: %s\n", err);
+		free(x.cfg);
 		return 1;
 	}
 	rc = sgw_engine_run(e);
 	sgw_engine_destroy(e);
+	free(x.cfg);
 	return rc == 0 ? 0 : 1;
 }

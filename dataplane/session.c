@@ -558,6 +558,7 @@ static void http_done(struct sgw_session *s, const uint8_t *rest, size_t n)
 	s->bind->hash_bitmask = s->env->hash_bitmask;
 	sgw_tls_server_cert_hashes(s->env->tls, s->bind->cert_sha1, s->bind->cert_sha256);
 	sgw_sstp_init(&s->sstp, s->now, s->env->hash_bitmask, nonce);
+	sgw_sstp_set_timers(&s->sstp, s->now, s->env->negotiation_ms, s->env->hello_ms);
 	s->phase = SGW_SESSION_NEGOTIATING;
 	sstp_stream(s, rest, n);
 }
@@ -856,7 +857,10 @@ void sgw_session_tick(struct sgw_session *s, uint64_t now_ms)
 	/* The TLS and HTTP phases share the SSTP negotiation budget: a client
 	 * that stops mid-handshake is reaped like one that stops later. */
 	if (s->phase < SGW_SESSION_NEGOTIATING) {
-		if (now_ms - s->created >= SGW_SSTP_NEGOTIATION_MS) {
+		uint32_t budget = s->env->handshake_ms != 0 ? s->env->handshake_ms :
+				  SGW_SSTP_NEGOTIATION_MS;
+
+		if (now_ms - s->created >= budget) {
 			set_end(s, SGW_END_NEGOTIATION_TIMEOUT, "handshake not finished in time");
 			finish(s);
 		}

@@ -48,6 +48,10 @@ struct sgw_session_env {
 	uint16_t mru;                    /* our LCP MRU */
 	uint32_t tunnel_addr;            /* the gateway's address inside PPP */
 	uint32_t dns[2], nbns[2];        /* 0 = none; host order */
+	/* Timers, 0: the defaults of sgw_limits.h. handshake: accept -> HTTP
+	 * request done; negotiation: HTTP 200 -> verified Call Connected;
+	 * hello: silence before an SSTP Echo Request (MS-SSTP 3.1.2.3). */
+	uint32_t handshake_ms, negotiation_ms, hello_ms;
 	/* Address pool (control/pool.c through these): identity is the CN. */
 	int (*addr_alloc)(void *ctx, const char *identity, uint32_t *addr);
 	void (*addr_free)(void *ctx, uint32_t addr);

@@ -689,14 +689,24 @@ void sgw_sstp_init(struct sgw_sstp *s, uint64_t now_ms, uint8_t hash_bitmask,
 	s->hash_bitmask = hash_bitmask;
 	memcpy(s->nonce, nonce, SGW_SSTP_NONCE_LEN);
 	s->deadline_ms = now_ms + SGW_SSTP_NEGOTIATION_MS;
+	s->hello_ms = SGW_SSTP_HELLO_MS;
 	s->state = SSTP_SERVER_CONNECT_REQUEST_PENDING;
+}
+
+void sgw_sstp_set_timers(struct sgw_sstp *s, uint64_t now_ms, uint32_t negotiation_ms,
+			 uint32_t hello_ms)
+{
+	if (negotiation_ms != 0)
+		s->deadline_ms = now_ms + negotiation_ms;
+	if (hello_ms != 0)
+		s->hello_ms = hello_ms;
 }
 
 void sgw_sstp_received(struct sgw_sstp *s, uint64_t now_ms)
 {
 	if (s->state != SSTP_SERVER_CALL_CONNECTED)
 		return;
-	s->deadline_ms = now_ms + SGW_SSTP_HELLO_MS;
+	s->deadline_ms = now_ms + s->hello_ms;
 	s->echo_outstanding = false;
 }
 
@@ -729,7 +739,7 @@ static enum sgw_sstp_event hello_expired(struct sgw_sstp *s, uint64_t now,
 	emit_simple(s, out, SSTP_MSG_ECHO_REQUEST);
 	s->stats.echo_requests_sent++;
 	s->echo_outstanding = true;
-	s->deadline_ms = now + SGW_SSTP_HELLO_MS;
+	s->deadline_ms = now + s->hello_ms;
 	return SGW_SSTP_EV_NONE;
 }
 

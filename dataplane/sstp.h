@@ -133,6 +133,7 @@ struct sgw_sstp {
 	uint8_t end_attrib;            /* Status Info of the ending, for logs */
 	uint32_t end_status;           /* enum sstp_attrib_status */
 	uint64_t deadline_ms;          /* the current state's one timer */
+	uint32_t hello_ms;             /* silence before Echo Request (SGW_SSTP_HELLO_MS) */
 	uint8_t nonce[SGW_SSTP_NONCE_LEN];
 	uint8_t call_connected[SGW_SSTP_CALL_CONNECTED_LEN];
 	struct sgw_sstp_stats stats;
@@ -142,10 +143,15 @@ struct sgw_sstp {
  * Start a call once the HTTP 200 is sent (MS-SSTP 3.3.1.1.1:
  * Server_Connect_Request_Pending). The negotiation timer (60 s) runs from
  * here until the binding is verified. hash_bitmask is what CALL_CONNECT_ACK
- * offers; nonce comes from crypto/random.h, fresh per call.
+ * offers; nonce comes from crypto/random.h, fresh per call. The hello
+ * interval is SGW_SSTP_HELLO_MS unless sgw_sstp_set_timers() says otherwise.
  */
 void sgw_sstp_init(struct sgw_sstp *s, uint64_t now_ms, uint8_t hash_bitmask,
 		   const uint8_t nonce[SGW_SSTP_NONCE_LEN]);
+/* Right after init: the negotiation budget (from init's now_ms) and the
+ * hello interval; 0 keeps the default. */
+void sgw_sstp_set_timers(struct sgw_sstp *s, uint64_t now_ms, uint32_t negotiation_ms,
+			 uint32_t hello_ms);
 
 /*
  * Delineation (MS-SSTP 2.2.1): the length of the packet that starts at buf

@@ -34,6 +34,15 @@
 #   dpdk_iperf  dpdk, then iperf3 through the tunnel to the VNet host,
 #               $IPERF_SECS s (default 10) each way: Mbit/s each way printed
 #   dpdk_workers2  dpdk with --workers 2, plus $BULK_MB MiB (default 4) each way
+#   dpdk_policy the operator's side, live (sstpgw-ctl over the management
+#               socket): `sessions` shows the connected client, /metrics
+#               answers; `revoked add` ends the session within 1 s (time
+#               printed) and the next connect is refused with the reason in
+#               the log; `revoked remove` lets it in again; `roots remove`
+#               does the same as a revocation; `roots add` lets it in again
+#   dpdk_pool2  a pool with two addresses: two clients connect, a third is
+#               refused ("address pool exhausted") and the first two still
+#               ping the VNet
 #   dpdk_two_clients  two UML guests at once (10.77.0.2 client1, 10.77.0.3
 #               client2): distinct pool addresses, both ping the VNet
 #   dpdk_vanish the guest is killed (SIGKILL) while connected: the gateway must
@@ -60,7 +69,8 @@ CASE=${1:-connect}
 SOCK_GATEWAY=${SSTPGW_SOCK_GATEWAY:-${SSTPGW_BUILD_DIR:-$SRC/build}/tests/e2e/sock_gateway}
 case $CASE in
 connect | tls12 | tls13 | revoked | bulk) DPDK="" ;;
-dpdk | dpdk_bulk | dpdk_loss | dpdk_iperf | dpdk_workers2 | dpdk_two_clients | dpdk_vanish) DPDK=1 ;;
+dpdk | dpdk_bulk | dpdk_loss | dpdk_iperf | dpdk_workers2 | dpdk_two_clients | dpdk_vanish | \
+	dpdk_policy | dpdk_pool2) DPDK=1 ;;
 *) echo "unknown case $CASE" >&2; exit 2 ;;
 esac
 case $CASE in
@@ -176,6 +186,136 @@ two_clients() {
 	# Both may overlap in time: at the peak the gateway held two sessions.
 	n=$(gw_stat sessions_created)
 	[ "$n" -ge 2 ] || fail "sessions_created=$n, want 2"
+	echo "PASS ($CASE)"
+	exit 0
+}
+
+# held_client RUNDIR [opts]: a client that holds its tunnel up (background,
+# CLIENT_PIDS); returns once it pinged through, 1 if it did not get there.
+held_client() {
+	local run=$1 i
+	shift
+	run_client "$WORK/certs" "$run" --timeout 150 --hold 120 "$@" >"$run.out" 2>&1 &
+	CLIENT_PIDS="$CLIENT_PIDS $!"
+	for i in $(seq 600); do
+		[ "$(res PING_RC "$run")" = 0 ] && return 0
+		kill -0 "${CLIENT_PIDS##* }" 2>/dev/null || break
+		sleep 0.1
+	done
+	cat "$run.out"
+	return 1
+}
+
+# ms_until PATTERN FROM_LINE: waits (3 s at most) for PATTERN in the
+# gateway log after line FROM_LINE; prints the milliseconds it took.
+ms_until() {
+	local t0 i
+	t0=$(date +%s%N)
+	for i in $(seq 300); do
+		tail -n +"$2" "$WORK/gw.log" | grep -q "$1" && break
+		sleep 0.01
+	done
+	tail -n +"$2" "$WORK/gw.log" | grep -q "$1" || return 1
+	echo $((($(date +%s%N) - t0) / 1000000))
+}
+
+# refused_now REASON: a fresh connect must fail and the log must say REASON.
+refused_now() {
+	local from rc
+	from=$(($(wc -l <"$WORK/gw.log") + 1))
+	run_client "$WORK/certs" "$WORK/run.refused$1" --timeout 45 >/dev/null 2>&1
+	rc=$?
+	[ $rc != 0 ] || fail "a connect got through after: $2"
+	tail -n +"$from" "$WORK/gw.log" | grep -q "$3" ||
+		fail "the log does not say why the connect was refused ($3)"
+	echo "refused as it should be: $(tail -n +"$from" "$WORK/gw.log" | grep -m1 "$3")"
+}
+
+policy() {
+	local ctl tp from ms id m
+	ctl="$SSTPGW_CTL --socket $WORK/mgmt.sock"
+	echo "== $CASE: sessions and metrics"
+	held_client "$WORK/run1" || fail "the client did not get through"
+	$ctl sessions | tee "$WORK/sessions.txt"
+	grep -q "$CLIENT" "$WORK/sessions.txt" || fail "sstpgw-ctl sessions does not show $CLIENT"
+	$ctl status || fail "sstpgw-ctl status failed"
+	m=$(ip netns exec "$GW_NS" python3 -c 'import urllib.request,sys
+print(urllib.request.urlopen("http://127.0.0.1:'"$METRICS_PORT"'/metrics", timeout=5).read().decode())')
+	echo "$m" | grep -E '^sstpgw_(sessions|to_vnet)' | head -5
+	echo "$m" | grep -q '^sstpgw_sessions_created{worker="0"} 1' ||
+		fail "/metrics does not show the session"
+
+	echo "== $CASE: revoked add while connected"
+	tp=$(thumbprint "$WORK/certs/$CLIENT.crt")
+	from=$(($(wc -l <"$WORK/gw.log") + 1))
+	$ctl revoked add "$tp" --note "e2e: stolen laptop" || fail "revoked add failed"
+	ms=$(ms_until "end: certificate revoked" "$from") ||
+		fail "the session did not end within 3 s of revoked add"
+	echo "revoked add -> session ended in $ms ms"
+	[ "$ms" -le 1000 ] || fail "the session ended after $ms ms (want <= 1000)"
+	echo "revoke_ms=$ms" >>"$WORK/figures"
+	tail -n +"$from" "$WORK/gw.log" | grep "end: certificate revoked"
+	wait $CLIENT_PIDS 2>/dev/null
+	CLIENT_PIDS=""
+	refused_now 1 "revoked add" "revoked"
+	$ctl revoked list | grep -q "$tp" || fail "revoked list does not show $tp"
+	$ctl revoked remove "$tp" || fail "revoked remove failed"
+
+	echo "== $CASE: roots remove while connected"
+	held_client "$WORK/run2" || fail "the client did not get back in after revoked remove"
+	id=$($ctl --json roots list | python3 -c 'import json,sys; print(json.load(sys.stdin)["roots"][0]["id"])')
+	from=$(($(wc -l <"$WORK/gw.log") + 1))
+	$ctl roots remove "$id" || fail "roots remove $id failed"
+	ms=$(ms_until "end: .*root $id removed" "$from") ||
+		fail "the session did not end within 3 s of roots remove"
+	echo "roots remove -> session ended in $ms ms"
+	[ "$ms" -le 1000 ] || fail "the session ended after $ms ms (want <= 1000)"
+	echo "root_remove_ms=$ms" >>"$WORK/figures"
+	wait $CLIENT_PIDS 2>/dev/null
+	CLIENT_PIDS=""
+	refused_now 2 "roots remove" "root"
+	$ctl roots add "$WORK/certs/$ROOT_STEM.cer" || fail "roots add failed"
+	held_client "$WORK/run3" --hold 1 || fail "the client did not get back in after roots add"
+	wait $CLIENT_PIDS 2>/dev/null
+	CLIENT_PIDS=""
+	dump_stats
+	echo "--- gateway log"; cat "$WORK/gw.log"
+	[ "$(gw_stat sessions_revoked)" -ge 2 ] || fail "sessions_revoked=$(gw_stat sessions_revoked), want 2"
+	echo "PASS ($CASE)"
+	exit 0
+}
+
+# pool2: three clients, two addresses.
+pool2() {
+	local i a
+	ip -n "$GW_NS" tuntap add dev sgwtap1 mode tap && ip -n "$GW_NS" link set sgwtap1 master "$BR" &&
+		ip -n "$GW_NS" link set sgwtap1 up &&
+		ip -n "$GW_NS" tuntap add dev sgwtap2 mode tap &&
+		ip -n "$GW_NS" link set sgwtap2 master "$BR" && ip -n "$GW_NS" link set sgwtap2 up ||
+		fail "cannot add the taps"
+	for i in 2 3; do
+		"$SRC/scripts/sstpgw-certs.sh" --dir "$WORK/certs" client "$ROOT_NAME" "client$i@contoso.com" \
+			>>"$WORK/certs.log" 2>&1 || fail "cannot make client$i's certificate"
+	done
+	echo "== $CASE: two clients take the pool's two addresses"
+	held_client "$WORK/run1" || fail "client1 did not get through"
+	held_client "$WORK/run2" --tap sgwtap1 --guest-ip 10.77.0.3/24 \
+		--cert "$WORK/certs/client2@contoso.com.crt" --key "$WORK/certs/client2@contoso.com.key" ||
+		fail "client2 did not get through"
+	echo "== $CASE: a third one is refused"
+	run_client "$WORK/certs" "$WORK/run3" --timeout 45 --tap sgwtap2 --guest-ip 10.77.0.4/24 \
+		--cert "$WORK/certs/client3@contoso.com.crt" --key "$WORK/certs/client3@contoso.com.key" \
+		>"$WORK/run3.out" 2>&1 && fail "a third client got an address from a pool of two"
+	grep -q "address pool exhausted" "$WORK/gw.log" || fail "the log does not say the pool is exhausted"
+	grep -m1 "address pool exhausted" "$WORK/gw.log"
+	# The first two are untouched: still up after the third was refused.
+	for i in 1 2; do
+		wait "$(echo $CLIENT_PIDS | cut -d' ' -f$i)" || fail "client$i's tunnel broke"
+		[ "$(res STILL_UP_AFTER_HOLD "$WORK/run$i")" = 1 ] || fail "client$i's tunnel went down"
+		a=$(res PPP_LOCAL "$WORK/run$i")
+		echo "client$i: $a, held its tunnel"
+	done
+	CLIENT_PIDS=""
 	echo "PASS ($CASE)"
 	exit 0
 }
@@ -328,6 +468,14 @@ dpdk_iperf)
 	ip netns exec "$VNET_NS" timeout $((4 * IPERF_SECS + 200)) iperf3 -s >"$WORK/iperf-server.log" 2>&1 &
 	BULK_PIDS=$!
 	client_opts+=(--iperf "$VNET_HOST:$IPERF_SECS" --timeout $((2 * IPERF_SECS + 120))) ;;
+dpdk_policy)
+	METRICS_PORT=9469
+	SSTPGW_CTL=${SSTPGW_CTL:-${SSTPGW_BUILD_DIR:-$SRC/build}/control/sstpgw-ctl}
+	[ -x "$SSTPGW_CTL" ] || fail "no sstpgw-ctl at $SSTPGW_CTL"
+	gw_opts+=(--mgmt-socket "$WORK/mgmt.sock" --metrics "127.0.0.1:$METRICS_PORT") ;;
+dpdk_pool2)
+	# 172.16.201.0/30: .1 and .2; the tunnel address lives outside it.
+	POOL=172.16.201.0/30 TUNNEL_ADDR=172.16.200.1 ;;
 dpdk_two_clients)
 	"$SRC/scripts/sstpgw-certs.sh" --dir "$WORK/certs" client "$ROOT_NAME" client2@contoso.com \
 		>>"$WORK/certs.log" 2>&1 || fail "cannot make the second client certificate" ;;
@@ -342,7 +490,10 @@ if [ -n "$DPDK" ]; then
 		fail "sstpgw did not start"
 	fi
 	grep -E '^(port|ready) ' "$WORK/gw.log"
-	case $CASE in dpdk_two_clients) two_clients ;; dpdk_vanish) vanish ;; esac
+	case $CASE in
+	dpdk_two_clients) two_clients ;; dpdk_vanish) vanish ;;
+	dpdk_policy) policy ;; dpdk_pool2) pool2 ;;
+	esac
 else
 	gw_start_sock "$WORK/certs" "$WORK/gw.log" "${gw_opts[@]}" || fail "gateway did not start"
 fi

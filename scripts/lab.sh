@@ -92,7 +92,12 @@ which_gateway() {
 start_dpdk() {
 	topo_up dpdk || die "namespaces failed"
 	say "gateway: the DPDK data plane, build/sstpgw (net_tap ports sgwout0, sgwin0 in $GW_NS)"
-	SSTPGW_BIN=${SSTPGW_BIN:-$BUILD/sstpgw} gw_start_dpdk "$CERTS" "$RUN/gw.log" 2>"$RUN/gw.err"
+	# etc/sstpgw.yaml is the lab's configuration (paths relative to the
+	# repository: the gateway runs from there); the management socket is
+	# /run/sstpgw/mgmt.sock, the metrics are on 127.0.0.1:9469 in $GW_NS.
+	cd "$SRC" || die "no $SRC"
+	SSTPGW_GW_CONFIG=$SRC/etc/sstpgw.yaml SSTPGW_BIN=${SSTPGW_BIN:-$BUILD/sstpgw} \
+		gw_start_dpdk "$CERTS" "$RUN/gw.log" 2>"$RUN/gw.err"
 }
 
 start_sock() {
@@ -173,6 +178,11 @@ report() {
 		echo "RESULT: FAILED (client logs in $r: sstpc.log pppd.log guest.log console.log)"
 	fi
 	echo "Still running: the gateway (pid $GW_PID) in namespace $GW_NS, the VNet host in $VNET_NS."
+	if [ "$kind" = dpdk ]; then
+		echo "Operate it (management socket /run/sstpgw/mgmt.sock):"
+		echo "   $BUILD/control/sstpgw-ctl sessions | status | roots list | revoked add THUMBPRINT | pool | counters"
+		echo "   ip netns exec $GW_NS curl -s http://127.0.0.1:9469/metrics"
+	fi
 	echo "Run the client again:  SSTPGW_RIG_CACHE=$SSTPGW_RIG_CACHE tests/e2e/uml/run-client.sh --help"
 	echo "Stop and remove everything:  scripts/lab.sh down"
 	return "$rc"

@@ -120,7 +120,9 @@ gw_start_dpdk() {
 	local bin=${SSTPGW_BIN:-${SSTPGW_BUILD_DIR:-$SRC/build}/sstpgw}
 	shift 2
 	[ -x "$bin" ] || { echo "no DPDK gateway at $bin" >&2; return 1; }
-	ip netns exec "$GW_NS" "$bin" \
+	# SSTPGW_GW_CONFIG: a configuration file first (the options below
+	# override what it says about ports, addresses and certificates).
+	ip netns exec "$GW_NS" "$bin" ${SSTPGW_GW_CONFIG:+--config "$SSTPGW_GW_CONFIG"} \
 		--outer "net_tap0,iface=$OUT_TAP" --outer-addr "$GW_IP/24" \
 		--inner "net_tap1,iface=$IN_TAP" --inner-addr "$VNET_GW/16" --vnet "$VNET_NET" \
 		--cert "$dir/sstp.lab.test.crt" --key "$dir/sstp.lab.test.key" \

@@ -298,8 +298,8 @@ pool2() {
 			>>"$WORK/certs.log" 2>&1 || fail "cannot make client$i's certificate"
 	done
 	echo "== $CASE: two clients take the pool's two addresses"
-	held_client "$WORK/run1" || fail "client1 did not get through"
-	held_client "$WORK/run2" --tap sgwtap1 --guest-ip 10.77.0.3/24 \
+	held_client "$WORK/run1" --hold 60 || fail "client1 did not get through"
+	held_client "$WORK/run2" --hold 60 --tap sgwtap1 --guest-ip 10.77.0.3/24 \
 		--cert "$WORK/certs/client2@contoso.com.crt" --key "$WORK/certs/client2@contoso.com.key" ||
 		fail "client2 did not get through"
 	echo "== $CASE: a third one is refused"

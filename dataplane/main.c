@@ -38,6 +38,7 @@ static const char usage[] =
 "  --dns A                 DNS server given to clients (at most 2)\n"
 "  --tunnel-mtu N          largest inner packet, PPP MRU (default 1400)\n"
 "  --max-sessions N        sessions over all workers (default 1024)\n"
+"  --hello-interval S      SSTP hello: silence before an Echo Request (default 60)\n"
 "  --port N                TCP listening port (default 443)\n"
 "Certificates:\n"
 "  --cert FILE --key FILE  server certificate chain and key (PEM)        [required]\n"
@@ -71,7 +72,7 @@ enum opt {
 	O_TUNNEL_ADDR, O_DNS, O_TUNNEL_MTU, O_MAX_SESSIONS, O_PORT, O_CERT, O_KEY, O_ROOTS,
 	O_REVOKED, O_WORKERS, O_AEAD, O_HUGE, O_MEM, O_MBUFS, O_FILE_PREFIX, O_LOG_LEVEL,
 	O_TCP_TEST, O_FAULT_DROP, O_FAULT_DUP, O_FAULT_REORDER, O_FAULT_SEED, O_FAULT_WHERE,
-	O_HELP, O_CONFIG, O_MGMT_SOCKET, O_METRICS, O_SERVER_NAME, O_SERVER_CA,
+	O_HELP, O_HELLO, O_CONFIG, O_MGMT_SOCKET, O_METRICS, O_SERVER_NAME, O_SERVER_CA,
 };
 
 static const struct option longopts[] = {
@@ -89,7 +90,7 @@ static const struct option longopts[] = {
 	{ "fault-drop", 1, NULL, O_FAULT_DROP }, { "fault-dup", 1, NULL, O_FAULT_DUP },
 	{ "fault-reorder", 1, NULL, O_FAULT_REORDER }, { "fault-seed", 1, NULL, O_FAULT_SEED },
 	{ "fault-where", 1, NULL, O_FAULT_WHERE }, { "help", 0, NULL, O_HELP },
-	{ "config", 1, NULL, O_CONFIG }, { "mgmt-socket", 1, NULL, O_MGMT_SOCKET },
+	{ "config", 1, NULL, O_CONFIG }, { "hello-interval", 1, NULL, O_HELLO }, { "mgmt-socket", 1, NULL, O_MGMT_SOCKET },
 	{ "metrics", 1, NULL, O_METRICS }, { "server-name", 1, NULL, O_SERVER_NAME },
 	{ "server-ca", 1, NULL, O_SERVER_CA },
 	{ NULL, 0, NULL, 0 },
@@ -183,6 +184,11 @@ static int opt_one(struct sgw_engine_opts *o, int c, const char *arg, const char
 		if (!num(arg, SGW_PPP_MIN_MRU, SGW_PPP_MAX_MRU, &v))
 			return bad(name, arg, "want 576..4087");
 		o->tunnel_mtu = (uint16_t)v;
+		return 0;
+	case O_HELLO:
+		if (!num(arg, 1, 3600, &v))
+			return bad(name, arg, "want seconds, 1..3600");
+		o->hello_ms = (uint32_t)v * 1000u;
 		return 0;
 	case O_MAX_SESSIONS:
 		if (!num(arg, 1, 1000000, &v))

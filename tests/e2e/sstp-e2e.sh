@@ -29,8 +29,8 @@
 #               MB/s each way printed
 #   dpdk_loss   dpdk_bulk with $LOSS_DROP (default 0.05) of the frames dropped
 #               on the outer port, both directions (--fault-drop, seed
-#               $LOSS_SEED), $LOSS_MB MiB (default 20: at 5% the UML
-#               client's TCP crawls); MB/s and counters
+#               $LOSS_SEED), $LOSS_MB MiB (default 100) each way; MB/s and
+#               the counters after it
 #   dpdk_iperf  dpdk, then iperf3 through the tunnel to the VNet host,
 #               $IPERF_SECS s (default 10) each way: Mbit/s each way printed
 #   dpdk_workers2  dpdk with --workers 2, plus $BULK_MB MiB (default 4) each way
@@ -46,8 +46,9 @@
 #   dpdk_two_clients  two UML guests at once (10.77.0.2 client1, 10.77.0.3
 #               client2): distinct pool addresses, both ping the VNet
 #   dpdk_vanish the guest is killed (SIGKILL) while connected: the gateway must
-#               end the session by its own timers (SSTP hello, echo) within
-#               $VANISH_WAIT s (default 200: hello 60 s + echo 60 s) with an
+#               end the session by its own timers (SSTP hello, echo; the
+#               gateway runs with --hello-interval $VANISH_HELLO, default 10)
+#               within $VANISH_WAIT s (default 60: hello + echo) with an
 #               "end:" line (the address goes back to the pool then), then
 #               reset the connection to the dead peer ("session end" with the
 #               reason) within $VANISH_END_WAIT s more (default 30);
@@ -75,11 +76,12 @@ dpdk | dpdk_bulk | dpdk_loss | dpdk_iperf | dpdk_workers2 | dpdk_two_clients | d
 esac
 case $CASE in
 dpdk_bulk) BULK_MB=${BULK_MB:-100} ;;
-dpdk_loss) BULK_MB=${LOSS_MB:-20} ;;
+dpdk_loss) BULK_MB=${LOSS_MB:-100} ;;
 dpdk_workers2) BULK_MB=${BULK_MB:-4} ;;
 *) BULK_MB=${BULK_MB:-10} ;;
 esac
-LOSS_DROP=${LOSS_DROP:-0.05} LOSS_SEED=${LOSS_SEED:-7} VANISH_WAIT=${VANISH_WAIT:-200}
+LOSS_DROP=${LOSS_DROP:-0.05} LOSS_SEED=${LOSS_SEED:-7} VANISH_WAIT=${VANISH_WAIT:-60}
+VANISH_HELLO=${VANISH_HELLO:-10}
 IPERF_SECS=${IPERF_SECS:-10}
 VANISH_END_WAIT=${VANISH_END_WAIT:-30}
 
@@ -468,6 +470,7 @@ dpdk_iperf)
 	ip netns exec "$VNET_NS" timeout $((4 * IPERF_SECS + 200)) iperf3 -s >"$WORK/iperf-server.log" 2>&1 &
 	BULK_PIDS=$!
 	client_opts+=(--iperf "$VNET_HOST:$IPERF_SECS" --timeout $((2 * IPERF_SECS + 120))) ;;
+dpdk_vanish) gw_opts+=(--hello-interval "$VANISH_HELLO") ;;
 dpdk_policy)
 	METRICS_PORT=9469
 	SSTPGW_CTL=${SSTPGW_CTL:-${SSTPGW_BUILD_DIR:-$SRC/build}/control/sstpgw-ctl}

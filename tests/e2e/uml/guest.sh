@@ -109,8 +109,12 @@ if [ $rc = 0 ] && [ -n "$IPERF_HOST" ] && [ "${IPERF_SECS:-0}" -gt 0 ] 2>/dev/nu
 	res "IPERF_DOWN_RC=$?"
 fi
 if [ "$HOLD_SECONDS" -gt 0 ] 2>/dev/null; then
-	log "holding the tunnel for $HOLD_SECONDS s"
-	sleep "$HOLD_SECONDS"
+	log "holding the tunnel for $HOLD_SECONDS s (or until sstpc ends)"
+	i=0
+	while [ $i -lt $((HOLD_SECONDS * 4)) ] && kill -0 $SPID 2>/dev/null; do
+		usleep 250000
+		i=$((i + 1))
+	done
 	kill -0 $SPID 2>/dev/null && res "STILL_UP_AFTER_HOLD=1" || res "STILL_UP_AFTER_HOLD=0"
 fi
 res "T_DONE=$(up)"

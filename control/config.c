@@ -858,6 +858,8 @@ static const struct field management_t[] = {
 	    "a DNS name", false),
 	ROW("server_ca", p_str, management.server_ca, 0, SGW_CONFIG_PATH_MAX, NULL,
 	    "a file path", false),
+	ROW("packages_dir", p_str, management.packages_dir, 0, SGW_CONFIG_PATH_MAX, NULL,
+	    "a folder path", false),
 	END,
 };
 
@@ -882,7 +884,8 @@ static const struct field top_t[] = {
 	ROW("vnet", p_list, vnet, 0, 0, &vnet_top_l, "at most 63 VNet routes", false),
 	MAP("trust", trust_t, "a mapping: roots_dir, max_roots, revoked_file", true),
 	MAP("limits", limits_t, "a mapping of limits", false),
-	MAP("management", management_t, "a mapping: socket, metrics, server_name, server_ca", false),
+	MAP("management", management_t,
+	    "a mapping: socket, metrics, server_name, server_ca, packages_dir", false),
 	MAP("log", log_t, "a mapping: level", false),
 	END,
 };

@@ -174,6 +174,8 @@ struct sgw_config {
 		char server_name[SGW_CONFIG_NAME_MAX];  /* clients connect to it; "": outer address */
 		char server_ca[SGW_CONFIG_PATH_MAX];    /* CA of the server certificate, for
 							   client packages; "": none */
+		char packages_dir[SGW_CONFIG_PATH_MAX]; /* client packages the gateway
+							   rebuilds; "": none */
 	} management;
 	struct {
 		enum sgw_config_log_level level;

@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "control/metrics.h"
+#include "control/package.h"
 #include "control/tables.h"
 #include "crypto/record.h"
 #include "crypto/x509.h"
@@ -33,6 +34,7 @@ struct daemon {
 	struct sgw_worker_session *sess;   /* sessions_max, for listings */
 	unsigned sess_cap;
 	time_t started;
+	struct sgw_mgmt_settings settings;  /* current: changes on reload */
 	uint64_t policy_gen;               /* the generation the workers checked */
 };
 
@@ -165,7 +167,7 @@ static int op_settings(void *ctx, struct sgw_mgmt_settings *s)
 {
 	struct daemon *d = ctx;
 
-	*s = d->cfg->settings;
+	*s = d->settings;
 	return 0;
 }
 
@@ -356,18 +358,41 @@ static int op_counters(void *ctx, sgw_mgmt_counter_fn emit, void *ectx)
 	return c.rc;
 }
 
+/* Packages made from older settings are rebuilt (package.h); cheap when
+ * nothing changed (manifests are read, nothing written). */
+static void packages_refresh(struct daemon *d)
+{
+	char err[512];
+	unsigned n = 0;
+	int rc;
+
+	if (d->cfg->packages_dir == NULL || d->cfg->packages_dir[0] == '\0')
+		return;
+	rc = sgw_package_regenerate_all(d->cfg->packages_dir, &d->settings, &n, err,
+					sizeof(err));
+	if (rc < 0)
+		printf("control: client packages: %s (%u rebuilt)\n", err, n);
+	else if (n > 0)
+		printf("control: client packages: %u rebuilt for the new settings\n", n);
+}
+
 static int op_reload(void *ctx, char *err, size_t errlen)
 {
 	struct daemon *d = ctx;
+	struct sgw_mgmt_settings s = d->settings;
 	int rc;
 
 	if (d->cfg->reload == NULL) {
 		snprintf(err, errlen, "started without a configuration file: nothing to reload");
 		return -ENOTSUP;
 	}
-	rc = d->cfg->reload(d->cfg->reload_ctx, d->t, err, errlen);
+	rc = d->cfg->reload(d->cfg->reload_ctx, d->t, &s, err, errlen);
 	printf("control: reload %s%s%s\n", rc == 0 ? "done" : "refused (running configuration kept)",
 	       rc == 0 ? "" : ": ", rc == 0 ? "" : err);
+	if (rc == 0) {
+		d->settings = s;
+		packages_refresh(d);
+	}
 	return rc;
 }
 
@@ -440,7 +465,7 @@ static void loop(struct daemon *d, struct sgw_mgmt *m)
 int sgw_daemon_run(const struct sgw_daemon_cfg *cfg, char *err, size_t err_len)
 {
 	struct daemon d = { .cfg = cfg, .e = cfg->engine, .t = cfg->tables,
-			    .started = time(NULL) };
+			    .started = time(NULL), .settings = cfg->settings };
 	struct sgw_mgmt *m = NULL;
 	struct sgw_metrics *mx = NULL;
 	int rc = -ENOMEM;
@@ -473,6 +498,7 @@ int sgw_daemon_run(const struct sgw_daemon_cfg *cfg, char *err, size_t err_len)
 	if (mx != NULL)
 		printf("control: metrics on http://%s/metrics (port %u)\n", cfg->metrics_listen,
 		       sgw_metrics_port(mx));
+	packages_refresh(&d);
 	fflush(stdout);
 	loop(&d, m);
 	sgw_engine_stop(d.e);

@@ -11,6 +11,8 @@
  *  - SIGHUP or "reload": the configuration file again through the reload
  *    callback (pools and reservations change live; a bad file keeps the
  *    running configuration and says why);
+ *  - client packages in packages_dir are rebuilt at start and after each
+ *    reload whose settings changed (control/package.h);
  *  - SIGUSR1: every counter on stdout.
  *
  * Boot and control code: may allocate and make system calls; never runs on
@@ -39,10 +41,13 @@ struct sgw_daemon_cfg {
 	const char *mgmt_socket;            /* NULL or "": no management socket */
 	const char *metrics_listen;         /* "host:port", NULL or "": none */
 	struct sgw_mgmt_settings settings;  /* what client packages need */
+	const char *packages_dir;           /* client packages kept up to date; NULL: none */
 	unsigned sessions_max;
-	/* Re-read the configuration and apply what can change live; 0 or
-	 * -errno with a one-line reason (the running configuration stays). */
-	int (*reload)(void *ctx, struct sgw_tables *t, char *err, size_t err_len);
+	/* Re-read the configuration and apply what can change live, and give
+	 * the settings clients see; 0 or -errno with a one-line reason (the
+	 * running configuration stays). */
+	int (*reload)(void *ctx, struct sgw_tables *t, struct sgw_mgmt_settings *s,
+		      char *err, size_t err_len);
 	void *reload_ctx;
 };
 

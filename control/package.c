@@ -13,11 +13,13 @@
  * authenticate itself to the client a second time, in PPP, which no SSTP
  * server does.
  */
+#define _GNU_SOURCE   /* renameat2(RENAME_EXCHANGE): swap a rebuilt package in */
 #include "control/package.h"
 #include "control/mgmt.h"
 #include "crypto/pkcs12.h"
 #include "crypto/random.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -176,6 +178,7 @@ struct pkg {
 	char dns[2][20];                       /* same shape as vnet[] */
 	unsigned n_dns;
 	unsigned mtu;                          /* 0: leave pppd's default */
+	char uuid[37];                         /* the NetworkManager profile's */
 };
 
 static void fmt_addr(uint32_t a, char *out, size_t len)
@@ -287,6 +290,31 @@ static int pkg_prefixes(struct pkg *k, char *err, size_t err_len)
 	return 0;
 }
 
+/* What the gateway's settings make of a package: server, routes, DNS, MTU. */
+static int pkg_settings(struct pkg *k, const struct sgw_mgmt_settings *gw, char *err,
+			size_t err_len)
+{
+	k->gw = gw;
+	if (pkg_host(k, err, err_len) < 0 || pkg_prefixes(k, err, err_len) < 0)
+		return -EINVAL;
+	if (gw->mtu >= PPP_MTU_MIN && gw->mtu <= PPP_MTU_MAX)
+		k->mtu = gw->mtu;
+	return 0;
+}
+
+static bool uuid_ok(const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < 36; i++)
+		if (s[i] == '\0' || (i == 8 || i == 13 || i == 18 || i == 23 ?
+				     s[i] != '-' : strchr("0123456789abcdef", s[i]) == NULL))
+			return false;
+	return s[36] == '\0';
+}
+
+static int make_uuid(char out[37]);
+
 static int pkg_init(struct pkg *k, const struct sgw_package_opts *o, char *err, size_t err_len)
 {
 	memset(k, 0, sizeof(*k));
@@ -310,13 +338,21 @@ static int pkg_init(struct pkg *k, const struct sgw_package_opts *o, char *err, 
 		snprintf(err, err_len, "bad package OS selection");
 		return -EINVAL;
 	}
-	if (pkg_host(k, err, err_len) < 0 || pkg_prefixes(k, err, err_len) < 0)
+	if (pkg_settings(k, o->gw, err, err_len) < 0)
 		return -EINVAL;
+	if (o->nm_uuid[0] != '\0' && !uuid_ok(o->nm_uuid)) {
+		snprintf(err, err_len, "bad NetworkManager profile UUID");
+		return -EINVAL;
+	}
+	if (o->nm_uuid[0] != '\0')
+		memcpy(k->uuid, o->nm_uuid, sizeof(k->uuid));
+	else if (make_uuid(k->uuid) < 0) {
+		snprintf(err, err_len, "no random bytes for the profile UUID");
+		return -EIO;
+	}
 	snprintf(k->dir, sizeof(k->dir), "%s/%s", SGW_PACKAGE_LINUX_DIR, o->name);
 	fmt_thumbprint(o->thumbprint, k->tp);
 	fmt_thumbprint(o->ca_thumbprint, k->ca_tp);
-	if (k->gw->mtu >= PPP_MTU_MIN && k->gw->mtu <= PPP_MTU_MAX)
-		k->mtu = k->gw->mtu;
 	return 0;
 }
 
@@ -840,7 +876,7 @@ static int write_linux(struct stage *st, const struct pkg *k)
 {
 	const struct sgw_package_opts *o = k->o;
 	struct buf b = { 0 };
-	char rel[REL_MAX], uuid[37];
+	char rel[REL_MAX];
 	int rc;
 
 	if ((rc = stage_mkdir(st, "linux")) < 0 || (rc = stage_mkdir(st, "linux/peers")) < 0 ||
@@ -858,9 +894,9 @@ static int write_linux(struct stage *st, const struct pkg *k)
 		return rc;
 	gen_ipup(&b, k);
 	snprintf(rel, sizeof(rel), "linux/ip-up.d/%s", o->name);
-	if ((rc = stage_buf(st, rel, &b, 0755)) < 0 || (rc = make_uuid(uuid)) < 0)
+	if ((rc = stage_buf(st, rel, &b, 0755)) < 0)
 		return rc;
-	gen_nm(&b, k, uuid);
+	gen_nm(&b, k, k->uuid);
 	snprintf(rel, sizeof(rel), "linux/%s.nmconnection", o->name);
 	return stage_buf(st, rel, &b, 0600);
 }
@@ -894,6 +930,48 @@ static int write_readme(struct stage *st, const struct pkg *k)
 	return stage_buf(st, "README.txt", &b, 0644);
 }
 
+/* --- the manifest: what the package was made from --- */
+
+/* The settings block: everything the gateway's settings put into the
+ * files. A package is rebuilt iff this text differs. */
+static void gen_settings(struct buf *b, const struct pkg *k, const char *ca_tp)
+{
+	static const char *const keys[] = { "vnet", "pool", "dns" };
+	const char (*lists[])[20] = { k->vnet, k->pool, k->dns };
+	const unsigned counts[] = { k->n_vnet, k->n_pool, k->n_dns };
+	unsigned i, j;
+
+	putf(b, "server=%s\nca_thumbprint=%s\n", k->hostport, ca_tp);
+	for (i = 0; i < 3; i++) {
+		putf(b, "%s=", keys[i]);
+		for (j = 0; j < counts[i]; j++)
+			putf(b, "%s%s", j ? "," : "", lists[i][j]);
+		put(b, "\n");
+	}
+	putf(b, "mtu=%u\n", k->mtu);
+}
+
+static const char *os_name(unsigned os)
+{
+	return os == SGW_PACKAGE_OS_ALL ? "linux,windows" :
+	       os == SGW_PACKAGE_OS_LINUX ? "linux" : "windows";
+}
+
+static int write_manifest(struct stage *st, const struct pkg *k)
+{
+	struct buf b = { 0 };
+
+	put(&b, "# sstpgw client package: what this folder was made from. The gateway\n"
+	    "# rebuilds it from this file and the certificate files when the settings\n"
+	    "# below change (docs/CLIENTS.md). Do not edit.\n");
+	putf(&b, "format=%d\nname=%s\nos=%s\ncn=", SGW_PACKAGE_FORMAT, k->o->name,
+	     os_name(k->o->os));
+	put(&b, k->o->cn);
+	putf(&b, "\nthumbprint=%s\nnm_uuid=%s\n", k->tp, k->uuid);
+	gen_settings(&b, k, k->ca_tp);
+	return stage_buf(st, SGW_PACKAGE_MANIFEST, &b, 0644);
+}
+
 static int write_all_files(struct stage *st, const struct pkg *k)
 {
 	int rc = write_readme(st, k);
@@ -902,6 +980,8 @@ static int write_all_files(struct stage *st, const struct pkg *k)
 		rc = write_linux(st, k);
 	if (rc == 0 && (k->o->os & SGW_PACKAGE_OS_WINDOWS))
 		rc = write_windows(st, k);
+	if (rc == 0)
+		rc = write_manifest(st, k);
 	if (rc == 0 && fsync(st->dfd) < 0)
 		rc = -errno;
 	return rc;
@@ -1149,4 +1229,494 @@ int sgw_ctl_client_package(const struct sgw_mgmt_settings *s, int argc, char **a
 	}
 	ctl_state_free(&cs);
 	return rc == 0 ? 0 : 1;
+}
+
+/* --- regeneration: the packages of packages_dir follow the settings --- */
+
+enum {
+	MANIFEST_MAX = 8 * 1024,
+	CERT_READ_MAX = 64 * 1024,     /* client.crt (a chain), client.key, ca.* */
+	REGEN_MAX_ENTRIES = 100000,    /* bounds every readdir loop */
+	RM_DEPTH_MAX = 8,              /* a package is 3 deep (linux/peers/NAME) */
+};
+
+struct manifest {
+	char format[8];
+	char name[SGW_PACKAGE_NAME_MAX];
+	char os[16];
+	char cn[SGW_PACKAGE_CN_MAX];
+	char thumbprint[SGW_THUMBPRINT_HEX + 1];
+	char nm_uuid[37];
+	/* the settings block, in gen_settings' order */
+	char server[SGW_MGMT_NAME_MAX + 8];
+	char ca_thumbprint[SGW_THUMBPRINT_HEX + 1];
+	char vnet[SGW_MGMT_MAX_PREFIXES * 20];
+	char pool[SGW_MGMT_MAX_PREFIXES * 20];
+	char dns[2 * 20];
+	char mtu[8];
+	unsigned seen;                 /* bit i: mf_keys[i] given */
+	unsigned os_bits;
+	uint8_t tp[SGW_THUMBPRINT_LEN], ca_tp[SGW_THUMBPRINT_LEN];
+};
+
+#define MF(m) offsetof(struct manifest, m), sizeof(((struct manifest *)0)->m)
+
+/* Every key is required; settings: part of the block compared with s. */
+static const struct mf_key {
+	const char *key;
+	size_t off, size;
+	bool settings;
+} mf_keys[] = {
+	{ "format", MF(format), false },
+	{ "name", MF(name), false },
+	{ "os", MF(os), false },
+	{ "cn", MF(cn), false },
+	{ "thumbprint", MF(thumbprint), false },
+	{ "nm_uuid", MF(nm_uuid), false },
+	{ "server", MF(server), true },
+	{ "ca_thumbprint", MF(ca_thumbprint), true },
+	{ "vnet", MF(vnet), true },
+	{ "pool", MF(pool), true },
+	{ "dns", MF(dns), true },
+	{ "mtu", MF(mtu), true },
+};
+
+#define N_MF_KEYS (sizeof(mf_keys) / sizeof(mf_keys[0]))
+
+static int mf_line(struct manifest *m, char *line, unsigned no, char *why, size_t why_len)
+{
+	char *eq = strchr(line, '='), *dst;
+	size_t i, n;
+
+	if (line[0] == '#' || line[0] == '\0')
+		return 0;
+	if (eq == NULL) {
+		snprintf(why, why_len, "line %u is not key=value", no);
+		return -EINVAL;
+	}
+	*eq = '\0';
+	for (i = 0; i < N_MF_KEYS && strcmp(line, mf_keys[i].key) != 0; i++)
+		;
+	n = strlen(eq + 1);
+	if (i == N_MF_KEYS || (m->seen & (1u << i)) || n >= mf_keys[i].size ||
+	    (n > 0 && !text_ok(eq + 1, mf_keys[i].size))) {
+		snprintf(why, why_len, "line %u: %s \"%.32s\"", no,
+			 i == N_MF_KEYS ? "unknown key" : (m->seen & (1u << i)) ? "repeated key" :
+			 "bad value for", line);
+		return -EINVAL;
+	}
+	dst = (char *)m + mf_keys[i].off;
+	memcpy(dst, eq + 1, n + 1);
+	m->seen |= 1u << i;
+	return 0;
+}
+
+static bool hex_tp(const char *s, uint8_t out[SGW_THUMBPRINT_LEN])
+{
+	static const char hex[] = "0123456789ABCDEF";
+	unsigned i;
+
+	if (strlen(s) != SGW_THUMBPRINT_HEX || strspn(s, hex) != SGW_THUMBPRINT_HEX)
+		return false;
+	for (i = 0; i < SGW_THUMBPRINT_LEN; i++)
+		out[i] = (uint8_t)((strchr(hex, s[2 * i]) - hex) << 4 |
+				   (strchr(hex, s[2 * i + 1]) - hex));
+	return true;
+}
+
+/* What the lines say must be a package this code can make again. */
+#define SGW_STR_(x) #x
+#define SGW_STR(x) SGW_STR_(x)
+
+static int mf_check(struct manifest *m, char *why, size_t why_len)
+{
+	const char *bad = NULL;
+	char fmt[8];
+	size_t i;
+
+	for (i = 0; i < N_MF_KEYS && bad == NULL; i++)
+		if (!(m->seen & (1u << i)))
+			bad = mf_keys[i].key;
+	if (bad != NULL) {
+		snprintf(why, why_len, "no %s", bad);
+		return -EINVAL;
+	}
+	m->os_bits = strcmp(m->os, "linux,windows") == 0 ? SGW_PACKAGE_OS_ALL :
+		     strcmp(m->os, "linux") == 0 ? SGW_PACKAGE_OS_LINUX :
+		     strcmp(m->os, "windows") == 0 ? SGW_PACKAGE_OS_WINDOWS : 0;
+	snprintf(fmt, sizeof(fmt), "%d", SGW_PACKAGE_FORMAT);
+	if (strcmp(m->format, fmt) != 0)
+		bad = "format (this gateway makes " SGW_STR(SGW_PACKAGE_FORMAT) ")";
+	else if (!name_ok(m->name))
+		bad = "name";
+	else if (m->os_bits == 0)
+		bad = "os";
+	else if (!hex_tp(m->thumbprint, m->tp) || !hex_tp(m->ca_thumbprint, m->ca_tp))
+		bad = "thumbprint";
+	else if (!uuid_ok(m->nm_uuid))
+		bad = "nm_uuid";
+	if (bad != NULL) {
+		snprintf(why, why_len, "bad %s", bad);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int mf_parse(char *text, size_t len, struct manifest *m, char *why, size_t why_len)
+{
+	char *p = text, *next;
+	unsigned no;
+	int rc = 0;
+
+	memset(m, 0, sizeof(*m));
+	if (strlen(text) != len) {
+		snprintf(why, why_len, "not text");
+		return -EINVAL;
+	}
+	for (no = 1; *p != '\0' && rc == 0 && no <= MANIFEST_MAX; no++, p = next) {
+		next = p + strcspn(p, "\n");
+		if (*next != '\0')
+			*next++ = '\0';
+		rc = mf_line(m, p, no, why, why_len);
+	}
+	return rc < 0 ? rc : mf_check(m, why, why_len);
+}
+
+/* The manifest's settings block, as gen_settings writes it. */
+static void mf_settings(struct buf *b, const struct manifest *m)
+{
+	size_t i;
+
+	for (i = 0; i < N_MF_KEYS; i++)
+		if (mf_keys[i].settings)
+			putf(b, "%s=%s\n", mf_keys[i].key, (const char *)m + mf_keys[i].off);
+}
+
+/* What the whole call shares: the settings, the gateway's CA (if set). */
+struct regen {
+	const char *dir;
+	const struct sgw_mgmt_settings *s;
+	struct pkg k;                  /* settings part only */
+	struct sgw_cert_export ca;
+	bool have_ca;
+	char ca_tp[SGW_THUMBPRINT_HEX + 1];
+};
+
+static int regen_init(struct regen *r, const char *dir, const struct sgw_mgmt_settings *s,
+		      char *err, size_t err_len)
+{
+	uint8_t *ca;
+	size_t len;
+	int rc;
+
+	memset(r, 0, sizeof(*r));
+	r->dir = dir;
+	r->s = s;
+	if (pkg_settings(&r->k, s, err, err_len) < 0)
+		return -EINVAL;
+	if (s->ca_cert_path[0] == '\0')
+		return 0;
+	if ((rc = slurp(s->ca_cert_path, CA_READ_MAX, &ca, &len)) < 0) {
+		snprintf(err, err_len, "gateway CA %.300s: %s", s->ca_cert_path, strerror(-rc));
+		return rc;
+	}
+	rc = sgw_cert_export_load(ca, len, &r->ca, err, err_len);
+	free(ca);
+	if (rc < 0)
+		return rc;
+	r->have_ca = true;
+	fmt_thumbprint(r->ca.thumbprint, r->ca_tp);
+	return 0;
+}
+
+/* What a rebuild reads from the package itself. */
+struct pkg_files {
+	uint8_t *crt, *key, *pfx, *ca_raw;
+	size_t crt_len, key_len, pfx_len, ca_raw_len;
+	struct sgw_cert_export leaf, ca;
+};
+
+static void files_free(struct pkg_files *f)
+{
+	if (f->key != NULL)
+		sgw_wipe(f->key, f->key_len);
+	free(f->key);
+	free(f->crt);
+	free(f->pfx);
+	free(f->ca_raw);
+	sgw_cert_export_free(&f->leaf);
+	sgw_cert_export_free(&f->ca);
+}
+
+static int read_rel(const char *pkg, const char *rel, size_t max, uint8_t **out, size_t *len,
+		    char *why, size_t why_len)
+{
+	char path[PATH_MAX];
+	int rc;
+
+	if (snprintf(path, sizeof(path), "%s/%s", pkg, rel) >= (int)sizeof(path))
+		rc = -ENAMETOOLONG;
+	else
+		rc = slurp(path, max, out, len);
+	if (rc < 0)
+		snprintf(why, why_len, "%s: %s", rel, strerror(-rc));
+	return rc;
+}
+
+/* A certificate file of the package whose thumbprint the manifest gives
+ * (only the first PEM block: client.crt carries the issuers after it). */
+static int load_own_cert(const uint8_t *data, size_t len, const uint8_t tp[SGW_THUMBPRINT_LEN],
+			 const char *rel, struct sgw_cert_export *out, char *why, size_t why_len)
+{
+	static const char end[] = "-----END CERTIFICATE-----";
+	const char *e = strstr((const char *)data, end);
+
+	if (e != NULL)
+		len = (size_t)(e - (const char *)data) + sizeof(end) - 1;
+	if (sgw_cert_export_load(data, len, out, why, why_len) < 0 ||
+	    memcmp(out->thumbprint, tp, SGW_THUMBPRINT_LEN) != 0) {
+		snprintf(why, why_len, "%s is not the certificate the manifest names", rel);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int load_linux(const char *pkg, const struct manifest *m, struct pkg_files *f,
+		      char *why, size_t why_len)
+{
+	int rc;
+
+	if ((rc = read_rel(pkg, "linux/client.crt", CERT_READ_MAX, &f->crt, &f->crt_len,
+			   why, why_len)) < 0 ||
+	    (rc = read_rel(pkg, "linux/client.key", CERT_READ_MAX, &f->key, &f->key_len,
+			   why, why_len)) < 0)
+		return rc;
+	return load_own_cert(f->crt, f->crt_len, m->tp, "linux/client.crt", &f->leaf,
+			     why, why_len);
+}
+
+/* The package's own CA: linux/ca.crt, or windows/ca.cer for Windows only. */
+static int load_own_ca(const char *pkg, const struct manifest *m, struct pkg_files *f,
+		       char *why, size_t why_len)
+{
+	const char *rel = (m->os_bits & SGW_PACKAGE_OS_LINUX) ? "linux/ca.crt" : "windows/ca.cer";
+	int rc = read_rel(pkg, rel, CA_READ_MAX, &f->ca_raw, &f->ca_raw_len, why, why_len);
+
+	return rc < 0 ? rc : load_own_cert(f->ca_raw, f->ca_raw_len, m->ca_tp, rel, &f->ca,
+					   why, why_len);
+}
+
+static int load_files(const struct regen *r, const char *pkg, const struct manifest *m,
+		      struct pkg_files *f, char *why, size_t why_len)
+{
+	int rc = 0;
+
+	memset(f, 0, sizeof(*f));
+	if (m->os_bits & SGW_PACKAGE_OS_LINUX)
+		rc = load_linux(pkg, m, f, why, why_len);
+	if (rc == 0 && (m->os_bits & SGW_PACKAGE_OS_WINDOWS))
+		rc = read_rel(pkg, "windows/client.pfx", PFX_READ_MAX, &f->pfx, &f->pfx_len,
+			      why, why_len);
+	if (rc == 0 && !r->have_ca)
+		rc = load_own_ca(pkg, m, f, why, why_len);
+	return rc;
+}
+
+static void regen_opts(const struct regen *r, const struct manifest *m,
+		       const struct pkg_files *f, struct sgw_package_opts *o)
+{
+	const struct sgw_cert_export *ca = r->have_ca ? &r->ca : &f->ca;
+
+	memset(o, 0, sizeof(*o));
+	o->gw = r->s;
+	memcpy(o->name, m->name, sizeof(o->name));
+	o->os = m->os_bits;
+	o->pfx = f->pfx;
+	o->pfx_len = f->pfx_len;
+	o->cert_pem = f->crt != NULL ? (const char *)f->crt : "";
+	o->key_pem = f->key != NULL ? (const char *)f->key : "";
+	memcpy(o->cn, f->crt != NULL ? f->leaf.cn : m->cn, sizeof(o->cn));
+	memcpy(o->thumbprint, m->tp, sizeof(o->thumbprint));
+	o->ca_pem = ca->pem;
+	o->ca_der = ca->der;
+	o->ca_der_len = ca->der_len;
+	memcpy(o->ca_cn, ca->cn, sizeof(o->ca_cn));
+	memcpy(o->ca_thumbprint, ca->thumbprint, sizeof(o->ca_thumbprint));
+	memcpy(o->nm_uuid, m->nm_uuid, sizeof(o->nm_uuid));
+}
+
+/* Remove name under dfd and everything in it (a package: a few files). */
+static void rm_tree_at(int dfd, const char *name, unsigned depth)
+{
+	struct dirent *e;
+	unsigned n = 0;
+	DIR *d = NULL;
+	int fd;
+
+	if (unlinkat(dfd, name, 0) == 0 || errno == ENOENT)
+		return;
+	fd = depth < RM_DEPTH_MAX ?
+	     openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) : -1;
+	if (fd >= 0 && (d = fdopendir(fd)) == NULL)
+		close(fd);
+	while (d != NULL && (e = readdir(d)) != NULL && n++ < REGEN_MAX_ENTRIES)
+		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+			rm_tree_at(dirfd(d), e->d_name, depth + 1);
+	if (d != NULL)
+		closedir(d);
+	(void)unlinkat(dfd, name, AT_REMOVEDIR);
+}
+
+/* Swap the folders a and b: renameat2(2) RENAME_EXCHANGE, atomic; where
+ * the file system lacks it, b moves aside, a takes its name, the old b
+ * is removed. Either way b always names a whole package. */
+static int exchange(const char *a, const char *b)
+{
+	char old[PATH_MAX];
+	int rc;
+
+	if (renameat2(AT_FDCWD, a, AT_FDCWD, b, RENAME_EXCHANGE) == 0)
+		return 0;
+	if (errno != EINVAL && errno != ENOSYS)
+		return -errno;
+	if (snprintf(old, sizeof(old), "%s.old", a) >= (int)sizeof(old))
+		return -ENAMETOOLONG;
+	if (rename(b, old) < 0)
+		return -errno;
+	if (rename(a, b) < 0) {
+		rc = -errno;
+		(void)rename(old, b);
+		return rc;
+	}
+	rm_tree_at(AT_FDCWD, old, 0);
+	return 0;
+}
+
+/* Write the package beside the old one, swap it in, remove the old one. */
+static int rebuild(const struct regen *r, const char *name, const struct sgw_package_opts *o,
+		   char *why, size_t why_len)
+{
+	char tmp[PATH_MAX], path[PATH_MAX];
+	int rc;
+
+	snprintf(path, sizeof(path), "%s/%s", r->dir, name);
+	rc = snprintf(tmp, sizeof(tmp), "%s/.%s.newXXXXXX", r->dir, name) >= (int)sizeof(tmp) ?
+	     -ENAMETOOLONG : mkdtemp(tmp) == NULL ? -errno : 0;
+	if (rc < 0) {
+		snprintf(why, why_len, "cannot write in %.300s: %s", r->dir, strerror(-rc));
+		return rc;
+	}
+	rc = sgw_package_write(o, tmp, why, why_len);
+	if (rc == 0 && (rc = exchange(tmp, path)) < 0)
+		snprintf(why, why_len, "cannot swap the new package in: %s", strerror(-rc));
+	rm_tree_at(AT_FDCWD, tmp, 0);   /* the old package, or the failed new one */
+	return rc;
+}
+
+/* The manifest of the package folder pkg: 0, -ENOENT (none: not a
+ * package), or -errno with why. */
+static int mf_load(const char *pkg, struct manifest *m, char *why, size_t why_len)
+{
+	char tmp[256];
+	uint8_t *text;
+	size_t len;
+	int rc = read_rel(pkg, SGW_PACKAGE_MANIFEST, MANIFEST_MAX, &text, &len, why, why_len);
+
+	if (rc < 0)
+		return rc;
+	rc = mf_parse((char *)text, len, m, why, why_len);
+	free(text);
+	if (rc < 0) {
+		snprintf(tmp, sizeof(tmp), "%s", why);
+		snprintf(why, why_len, SGW_PACKAGE_MANIFEST ": %s", tmp);
+	}
+	return rc;
+}
+
+/* One entry of packages_dir: 0 not a package or unchanged, 1 rebuilt,
+ * -errno with why. */
+static int regen_one(const struct regen *r, int dfd, const char *name, char *why, size_t why_len)
+{
+	struct buf want = { 0 }, have = { 0 };
+	struct sgw_package_opts o;
+	struct pkg_files f;
+	struct manifest m;
+	char pkg[PATH_MAX];
+	struct stat sb;
+	int rc;
+
+	if (fstatat(dfd, name, &sb, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR(sb.st_mode))
+		return 0;
+	snprintf(pkg, sizeof(pkg), "%s/%s", r->dir, name);
+	rc = mf_load(pkg, &m, why, why_len);
+	if (rc < 0)
+		return rc == -ENOENT ? 0 : rc;
+	gen_settings(&want, &r->k, r->have_ca ? r->ca_tp : m.ca_thumbprint);
+	mf_settings(&have, &m);
+	rc = want.oom || have.oom ? -ENOMEM : strcmp(want.p, have.p) == 0 ? 0 : 1;
+	buf_free(&want);
+	buf_free(&have);
+	if (rc != 1)
+		return rc;
+	rc = load_files(r, pkg, &m, &f, why, why_len);
+	if (rc == 0) {
+		regen_opts(r, &m, &f, &o);
+		rc = rebuild(r, name, &o, why, why_len);
+	}
+	files_free(&f);
+	return rc < 0 ? rc : 1;
+}
+
+int sgw_package_regenerate_all(const char *packages_dir, const struct sgw_mgmt_settings *s,
+			       unsigned *rebuilt, char *err, size_t err_len)
+{
+	char why[512];
+	unsigned n = 0, failed = 0, done = 0;
+	struct dirent *e;
+	struct regen r;
+	int rc, first = 0;
+	DIR *d;
+
+	if (rebuilt != NULL)
+		*rebuilt = 0;
+	if (packages_dir == NULL || packages_dir[0] == '\0')
+		return 0;
+	if (s == NULL) {
+		snprintf(err, err_len, "no gateway settings");
+		return -EINVAL;
+	}
+	if ((rc = regen_init(&r, packages_dir, s, err, err_len)) < 0)
+		goto out;
+	d = opendir(packages_dir);
+	if (d == NULL) {
+		rc = -errno;
+		snprintf(err, err_len, "%.300s: %s", packages_dir, strerror(-rc));
+		goto out;
+	}
+	/* A swapped-in package keeps its name and a new staging folder starts
+	 * with '.': whether readdir shows an entry again does not matter, a
+	 * rebuilt package compares equal. */
+	while ((e = readdir(d)) != NULL && n++ < REGEN_MAX_ENTRIES) {
+		if (e->d_name[0] == '.')
+			continue;
+		why[0] = '\0';
+		rc = regen_one(&r, dirfd(d), e->d_name, why, sizeof(why));
+		done += rc > 0;
+		if (rc < 0 && failed++ == 0) {
+			first = rc;
+			snprintf(err, err_len, "%.300s/%s: %s", packages_dir, e->d_name, why);
+		}
+	}
+	closedir(d);
+	if (failed > 1) {
+		size_t l = strnlen(err, err_len);
+
+		snprintf(err + l, err_len - l, " (and %u more)", failed - 1);
+	}
+	rc = first;
+out:
+	sgw_cert_export_free(&r.ca);
+	if (rebuilt != NULL)
+		*rebuilt = done;
+	return rc;
 }

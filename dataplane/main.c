@@ -259,7 +259,9 @@ static int opt_one(struct sgw_engine_opts *o, int c, const char *arg, const char
 /* What is not the engine's: the file, the control plane, client settings. */
 struct ctl {
 	const char *config_path;
-	struct sgw_config *cfg;          /* loaded, or NULL */
+	struct sgw_config *cfg;          /* loaded, or NULL: the engine's strings point
+					    into it, so it lives until exit */
+	struct sgw_config *reloaded;     /* the latest reload's, or NULL */
 	const char *mgmt_socket, *metrics, *server_name, *server_ca;
 	char metrics_buf[64];
 	char tunnel_buf[16];
@@ -500,7 +502,11 @@ static struct sgw_tables *tables_create(const struct ctl *x, const struct sgw_en
 
 /* SIGHUP / "reload": the file again; pools and reservations change live,
  * the rest needs a restart (said, not applied). */
-static int reload(void *ctx, struct sgw_tables *t, char *err, size_t err_len)
+static void settings_of(const struct ctl *x, const struct sgw_engine_opts *o,
+			struct sgw_mgmt_settings *s);
+
+static int reload(void *ctx, struct sgw_tables *t, struct sgw_mgmt_settings *s,
+		  char *err, size_t err_len)
 {
 	struct ctl *x = ctx;
 	struct sgw_config *n = calloc(1, sizeof(*n));
@@ -521,8 +527,12 @@ static int reload(void *ctx, struct sgw_tables *t, char *err, size_t err_len)
 		rc = sgw_tables_pools_set(t, &p, err, err_len);
 	}
 	if (rc == 0) {
-		free(x->cfg);
-		x->cfg = n;
+		free(x->reloaded);
+		x->reloaded = n;
+		x->server_name = n->management.server_name[0] != '\0' ?
+				 n->management.server_name : NULL;
+		x->server_ca = n->management.server_ca[0] != '\0' ? n->management.server_ca : NULL;
+		settings_of(x, &o, s);
 		return 0;
 	}
 	free(n);
@@ -539,18 +549,23 @@ static void settings_of(const struct ctl *x, const struct sgw_engine_opts *o,
 		 x->server_name != NULL ? x->server_name : sgw_addr_str(o->outer_addr, a));
 	s->port = o->listen_port;
 	s->outer_addr = o->outer_addr;
+	/* Absolute: sstpgw-ctl reads it from wherever it runs. */
+	char *ca = x->server_ca != NULL ? realpath(x->server_ca, NULL) : NULL;
+
 	snprintf(s->ca_cert_path, sizeof(s->ca_cert_path), "%s",
-		 x->server_ca != NULL ? x->server_ca : "");
+		 ca != NULL ? ca : x->server_ca != NULL ? x->server_ca : "");
+	free(ca);
 	memcpy(s->dns, o->dns, sizeof(s->dns));
 	for (unsigned i = 0; i < o->nvnet && i < SGW_MGMT_MAX_PREFIXES; i++)
 		s->vnet[s->n_vnet++] = (struct sgw_mgmt_prefix){ o->vnet[i].prefix,
 								 (uint8_t)o->vnet[i].len };
-	if (x->cfg == NULL)
+	const struct sgw_config *c = x->reloaded != NULL ? x->reloaded : x->cfg;
+
+	if (c == NULL)
 		s->pool[s->n_pool++] = (struct sgw_mgmt_prefix){ o->pool_base, (uint8_t)o->pool_len };
-	for (unsigned i = 0; x->cfg != NULL && i < x->cfg->clients.npools &&
-	     i < SGW_MGMT_MAX_PREFIXES; i++)
-		s->pool[s->n_pool++] = (struct sgw_mgmt_prefix){
-			x->cfg->clients.pools[i].addr, (uint8_t)x->cfg->clients.pools[i].len };
+	for (unsigned i = 0; c != NULL && i < c->clients.npools && i < SGW_MGMT_MAX_PREFIXES; i++)
+		s->pool[s->n_pool++] = (struct sgw_mgmt_prefix){ c->clients.pools[i].addr,
+								 (uint8_t)c->clients.pools[i].len };
 	s->mtu = o->tunnel_mtu;
 }
 
@@ -560,6 +575,9 @@ static int run_gateway(struct ctl *x, struct sgw_engine_opts *o)
 	char revoked_buf[512], err[512] = "";
 	struct sgw_daemon_cfg dc = { .mgmt_socket = x->mgmt_socket, .metrics_listen = x->metrics,
 				     .sessions_max = o->max_sessions,
+				     .packages_dir = x->cfg != NULL &&
+						     x->cfg->management.packages_dir[0] != '\0' ?
+						     x->cfg->management.packages_dir : NULL,
 				     .reload = x->config_path != NULL ? reload : NULL,
 				     .reload_ctx = x };
 	struct sgw_tables *t = tables_create(x, o, revoked_buf, sizeof(revoked_buf));
@@ -603,6 +621,7 @@ int main(int argc, char **argv)
 	}
 	if (opts.app == SGW_APP_SSTP) {
 		rc = run_gateway(&x, &opts);
+		free(x.reloaded);
 		free(x.cfg);
 		return rc;
 	}

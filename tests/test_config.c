@@ -84,6 +84,7 @@ static const char *const full[] = {
 	"  metrics: 0.0.0.0:9100",
 	"  server_name: vpn.contoso.com",
 	"  server_ca: /etc/sstpgw/server-ca.crt",
+	"  packages_dir: /var/lib/sstpgw/packages",
 	"log:",
 	"  level: debug",
 };
@@ -205,6 +206,7 @@ static void test_full(void **state)
 	assert_int_equal(c->management.metrics_port, 9100);
 	assert_string_equal(c->management.server_name, "vpn.contoso.com");
 	assert_string_equal(c->management.server_ca, "/etc/sstpgw/server-ca.crt");
+	assert_string_equal(c->management.packages_dir, "/var/lib/sstpgw/packages");
 	assert_int_equal(c->log.level, SGW_CONFIG_LOG_DEBUG);
 }
 
@@ -375,37 +377,39 @@ static const struct bad_case bad[] = {
 		   "\"localhost\" is not an IPv4 address", NULL },
 	/* 80 */ { "  server_ca:", "  server_ca: []", "management.server_ca",
 		   "got a list (want a file path)", NULL },
+	/* 81 */ { "  packages_dir:", "  packages_dir: \"pk\\tgs\"", "management.packages_dir",
+		   "character 3 ('?') is not allowed (want a folder path)", NULL },
 	/* log */
-	/* 81 */ { "  level:", "  level: verbose", "log.level", "unknown value \"verbose\"", NULL },
+	/* 82 */ { "  level:", "  level: verbose", "log.level", "unknown value \"verbose\"", NULL },
 	/* whole sections and YAML itself */
-	/* 82 */ { "listen_port:", "listen_prot: 443", "listen_prot",
+	/* 83 */ { "listen_port:", "listen_prot: 443", "listen_prot",
 		   "unknown key (want one of: ports, engine, listen_port", NULL },
-	/* 83 */ { "ports:", "ports: 5\nold_ports:", "ports", "got a scalar (want a mapping: outer, inner)",
+	/* 84 */ { "ports:", "ports: 5\nold_ports:", "ports", "got a scalar (want a mapping: outer, inner)",
 		   NULL },
-	/* 84 */ { "    device: net_tap0", "", "ports.outer.device", "missing (want a DPDK device",
+	/* 85 */ { "    device: net_tap0", "", "ports.outer.device", "missing (want a DPDK device",
 		   "  outer:" },
-	/* 85 */ { "listen_port:", "listen_port: 443\nlisten_port: 444", "yaml", "duplicate key",
+	/* 86 */ { "listen_port:", "listen_port: 443\nlisten_port: 444", "yaml", "duplicate key",
 		   "listen_port: 444" },
-	/* 86 */ { "  dns:", "  dns: [192.168.77.1", "yaml", "(want valid YAML",
+	/* 87 */ { "  dns:", "  dns: [192.168.77.1", "yaml", "(want valid YAML",
 		   "  tunnel_mtu:" },
-	/* 87 */ { "listen_port:", "listen_port: &p 443\nx: *p", "x", "unknown key", "x: *p" },
-	/* 88 */ { "    - {cn: client2", "    - {cn: &c client2@contoso.com, address: 172.16.202.20}\n"
+	/* 88 */ { "listen_port:", "listen_port: &p 443\nx: *p", "x", "unknown key", "x: *p" },
+	/* 89 */ { "    - {cn: client2", "    - {cn: &c client2@contoso.com, address: 172.16.202.20}\n"
 		   "    - {cn: *c, address: 172.16.202.21}", "clients.reservations[2].cn",
 		   "aliases are not supported", "*c" },
-	/* 89 */ { "  hello_interval_s:", "  hello_interval_s: !!int 30", "sstp.hello_interval_s",
+	/* 90 */ { "  hello_interval_s:", "  hello_interval_s: !!int 30", "sstp.hello_interval_s",
 		   "tags are not supported", NULL },
-	/* 90 */ { "  reservations:", "  reservations: [&r {cn: a@b, address: 172.16.201.10}, *r]\n"
+	/* 91 */ { "  reservations:", "  reservations: [&r {cn: a@b, address: 172.16.201.10}, *r]\n"
 		   "  old_reservations:", "clients.reservations[1]", "got an alias (not supported)",
 		   NULL },
-	/* 91 */ { "  level:", "  level: info\n---\nports: {}", "yaml", "a second document",
+	/* 92 */ { "  level:", "  level: info\n---\nports: {}", "yaml", "a second document",
 		   "---" },
-	/* 92 */ { "  mbufs:", "  mbufs: 99999999999", "engine.mbufs", "is out of range", NULL },
-	/* 93 */ { "  workers:", "  workers: 2.0", "engine.workers",
+	/* 93 */ { "  mbufs:", "  mbufs: 99999999999", "engine.mbufs", "is out of range", NULL },
+	/* 94 */ { "  workers:", "  workers: 2.0", "engine.workers",
 		   "\"2.0\" is not a whole number", NULL },
-	/* 94 */ { "tls:", "tls:\n  ? [a]\n  : 1", "tls", "got a list (want a plain key)", "? [a]" },
-	/* 95 */ { "  tunnel_address:", "  tunnel_address:", "clients.tunnel_address",
+	/* 95 */ { "tls:", "tls:\n  ? [a]\n  : 1", "tls", "got a list (want a plain key)", "? [a]" },
+	/* 96 */ { "  tunnel_address:", "  tunnel_address:", "clients.tunnel_address",
 		   "empty value", NULL },
-	/* 96 */ { "  mem_mb:", "  mem_mb: *undefined", "engine.mem_mb",
+	/* 97 */ { "  mem_mb:", "  mem_mb: *undefined", "engine.mem_mb",
 		   "aliases are not supported", NULL },
 };
 
@@ -492,6 +496,7 @@ static void test_defaults(void **state)
 	assert_int_equal(cfg.management.metrics_port, 9469);
 	assert_string_equal(cfg.management.server_name, "");
 	assert_string_equal(cfg.management.server_ca, "");
+	assert_string_equal(cfg.management.packages_dir, "");
 	assert_int_equal(cfg.log.level, SGW_CONFIG_LOG_INFO);
 }
 

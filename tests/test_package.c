@@ -588,6 +588,26 @@ static void check_windows(const char *out, const char *tp, const uint8_t *pfx, s
 	free(t);
 }
 
+static void check_manifest(const char *out, const char *tp, const char *os)
+{
+	char path[512], want[128];
+	char *t;
+
+	path_of(path, sizeof(path), out, SGW_PACKAGE_MANIFEST);
+	assert_int_equal(mode_of(path), 0644);
+	t = read_text(path);
+	snprintf(want, sizeof(want), "\nthumbprint=%s\n", tp);
+	expect_in(t, want, "manifest");
+	snprintf(want, sizeof(want), "\nos=%s\n", os);
+	expect_in(t, want, "manifest");
+	expect_in(t, "\nformat=1\nname=sstpgw\n", "manifest");
+	expect_in(t, "\ncn=alice@contoso.com\n", "manifest");
+	expect_in(t, "\nserver=vpn.example.com:443\n", "manifest");
+	expect_in(t, "\nvnet=10.1.0.0/16,192.168.7.0/24\npool=172.16.201.0/24\n"
+		  "dns=10.1.0.4,10.1.0.5\nmtu=1400\n", "manifest");
+	free(t);
+}
+
 static void test_package_all(void **state)
 {
 	struct opts_mem m;
@@ -601,8 +621,9 @@ static void test_package_all(void **state)
 	thumb_hex(F.alice.thumbprint, tp);
 	check_linux(out, tp);
 	check_windows(out, tp, m.o.pfx, m.o.pfx_len);
-	/* README, linux, windows: nothing else, no temporary files */
-	assert_int_equal(count_entries(out), 3);
+	/* README, manifest, linux, windows: nothing else, no temporary files */
+	assert_int_equal(count_entries(out), 4);
+	check_manifest(out, tp, "linux,windows");
 	path_of(err, sizeof(err), out, "linux");
 	assert_int_equal(count_entries(err), 7);
 	path_of(err, sizeof(err), out, "windows");
@@ -924,6 +945,359 @@ static void test_ctl_bad_input(void **state)
 	unlink(file);
 }
 
+/* --- regeneration (sgw_package_regenerate_all) --- */
+
+static void write_pkg(const char *dir, const char *name, unsigned os,
+		      const struct sgw_mgmt_settings *gw)
+{
+	struct opts_mem m;
+	char out[256], err[256];
+
+	opts_make(&m, gw, os);
+	path_of(out, sizeof(out), dir, name);
+	if (sgw_package_write(&m.o, out, err, sizeof(err)) != 0)
+		fail_msg("%s: %s", out, err);
+	opts_free(&m);
+}
+
+static char *pkg_file(const char *dir, const char *name, const char *rel)
+{
+	char a[300], b[400];
+
+	path_of(a, sizeof(a), dir, name);
+	path_of(b, sizeof(b), a, rel);
+	return read_text(b);
+}
+
+static ino_t ino_of(const char *dir, const char *name)
+{
+	char p[300];
+	struct stat sb;
+
+	path_of(p, sizeof(p), dir, name);
+	assert_int_equal(stat(p, &sb), 0);
+	return sb.st_ino;
+}
+
+/* Settings B: another server name, DNS and one more VNet route. */
+static void settings_b(struct sgw_mgmt_settings *s)
+{
+	*s = F.gw;
+	snprintf(s->server_name, sizeof(s->server_name), "vpn2.example.org");
+	s->dns[0] = A(10, 2, 0, 53);
+	s->dns[1] = 0;
+	s->vnet[s->n_vnet++] = (struct sgw_mgmt_prefix){ A(10, 30, 0, 0), 16 };
+}
+
+/* Every generated file of the package says B, none says A. */
+static void check_says_b(const char *dir, const char *name, bool win)
+{
+	static const struct { const char *file; bool win; const char *needles[3]; } c[] = {
+		{ "README.txt", false, { "vpn2.example.org", "10.30.0.0/16", "10.2.0.53" } },
+		{ SGW_PACKAGE_MANIFEST, false, { "server=vpn2.example.org:443",
+			"vnet=10.1.0.0/16,192.168.7.0/24,10.30.0.0/16", "dns=10.2.0.53\n" } },
+		{ "linux/connect.sh", false, { "--ipparam sstpgw vpn2.example.org:443" } },
+		{ "linux/peers/sstpgw", false, { "--ca-cert /etc/ppp/sstpgw/ca.crt "
+			"vpn2.example.org:443\"" } },
+		{ "linux/ip-up.d/sstpgw", false, { "vpn2.example.org",
+			"ip route replace 10.30.0.0/16 dev" } },
+		{ "linux/sstpgw.nmconnection", false, { "gateway=vpn2.example.org:443",
+			"route3=10.30.0.0/16" } },
+		{ "windows/Install.ps1", true, { "$Server = 'vpn2.example.org'",
+			"'192.168.7.0/24', '10.30.0.0/16')" } },
+		{ "windows/VpnSettings.xml", true, { "<VpnServer>vpn2.example.org</VpnServer>",
+			"<Route>10.30.0.0/16</Route>", "<DnsServer>10.2.0.53</DnsServer>" } },
+	};
+
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		char *t;
+
+		if (c[i].win && !win)
+			continue;
+		t = pkg_file(dir, name, c[i].file);
+		for (size_t k = 0; k < 3 && c[i].needles[k] != NULL; k++)
+			expect_in(t, c[i].needles[k], c[i].file);
+		if (strstr(t, "vpn.example.com") != NULL || strstr(t, "10.1.0.4") != NULL)
+			fail_msg("%s/%s still says settings A", name, c[i].file);
+		free(t);
+	}
+}
+
+/* The secrets and the profile UUID of a package, to compare across rebuilds. */
+struct pkg_secrets {
+	char *crt, *key, *pfx, *nm;
+	size_t pfx_len;
+};
+
+static void secrets_get(const char *dir, const char *name, bool win, struct pkg_secrets *p)
+{
+	char *nm = pkg_file(dir, name, "linux/sstpgw.nmconnection");
+	char *u = strstr(nm, "\nuuid=");
+
+	assert_non_null(u);
+	p->crt = pkg_file(dir, name, "linux/client.crt");
+	p->key = pkg_file(dir, name, "linux/client.key");
+	p->pfx = win ? pkg_file(dir, name, "windows/client.pfx") : NULL;
+	p->pfx_len = 0;
+	if (win) {
+		char a[300], b[400];
+		struct stat sb;
+
+		path_of(a, sizeof(a), dir, name);
+		path_of(b, sizeof(b), a, "windows/client.pfx");
+		assert_int_equal(stat(b, &sb), 0);
+		p->pfx_len = (size_t)sb.st_size;
+		assert_true(p->pfx_len > 100);
+	}
+	p->nm = strndup(u, 6 + 36);
+	free(nm);
+}
+
+static void secrets_same(const struct pkg_secrets *a, const struct pkg_secrets *b)
+{
+	assert_string_equal(a->crt, b->crt);
+	assert_string_equal(a->key, b->key);
+	assert_string_equal(a->nm, b->nm);
+	assert_int_equal(a->pfx_len, b->pfx_len);
+	if (a->pfx != NULL)
+		assert_memory_equal(a->pfx, b->pfx, a->pfx_len);
+}
+
+static void secrets_free(struct pkg_secrets *p)
+{
+	free(p->crt);
+	free(p->key);
+	free(p->pfx);
+	free(p->nm);
+}
+
+static void test_regenerate(void **state)
+{
+	struct sgw_mgmt_settings b;
+	struct pkg_secrets s0[2], s1[2];
+	static const char *const names[2] = { "alice", "corp" };
+	static const bool win[2] = { true, false };
+	char pk[128], path[300], err[512];
+	unsigned n = 99;
+	ino_t ino;
+
+	(void)state;
+	path_of(pk, sizeof(pk), F.dir, "packages");
+	assert_int_equal(mkdir(pk, 0700), 0);
+	write_pkg(pk, "alice", SGW_PACKAGE_OS_ALL, &F.gw);
+	write_pkg(pk, "corp", SGW_PACKAGE_OS_LINUX, &F.gw);
+	for (int i = 0; i < 2; i++)
+		secrets_get(pk, names[i], win[i], &s0[i]);
+	ino = ino_of(pk, "alice");
+
+	/* 1: the same settings: nothing rebuilt, the folders untouched */
+	assert_int_equal(sgw_package_regenerate_all(pk, &F.gw, &n, err, sizeof(err)), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(ino_of(pk, "alice"), ino);
+
+	/* 2: settings B: both rebuilt, every file says B, the secrets unchanged */
+	settings_b(&b);
+	if (sgw_package_regenerate_all(pk, &b, &n, err, sizeof(err)) != 0)
+		fail_msg("%s", err);
+	assert_int_equal(n, 2);
+	assert_true(ino_of(pk, "alice") != ino);
+	for (int i = 0; i < 2; i++) {
+		check_says_b(pk, names[i], win[i]);
+		secrets_get(pk, names[i], win[i], &s1[i]);
+		secrets_same(&s0[i], &s1[i]);
+		secrets_free(&s1[i]);
+	}
+	path_of(path, sizeof(path), pk, "alice/linux/client.key");
+	assert_int_equal(mode_of(path), 0600);
+	path_of(path, sizeof(path), pk, "alice");
+	assert_int_equal(mode_of(path), 0700);
+	path_of(path, sizeof(path), pk, "corp/windows");
+	assert_false(exists(path));
+	assert_int_equal(count_entries(pk), 2);   /* no staging or old folder left */
+
+	/* 3: B again: nothing to do */
+	assert_int_equal(sgw_package_regenerate_all(pk, &b, &n, err, sizeof(err)), 0);
+	assert_int_equal(n, 0);
+
+	/* 4: a corrupt manifest in a third folder, a folder without one and a
+	 * file: the error names the corrupt one, the two others go back to A */
+	path_of(path, sizeof(path), pk, "carol");
+	assert_int_equal(mkdir(path, 0700), 0);
+	path_of(path, sizeof(path), pk, "carol/" SGW_PACKAGE_MANIFEST);
+	write_bytes(path, "format=1\nname=carol\nbogus=1\n", 28);
+	path_of(path, sizeof(path), pk, "notes");
+	assert_int_equal(mkdir(path, 0700), 0);
+	path_of(path, sizeof(path), pk, "index.html");
+	write_bytes(path, "x", 1);
+	err[0] = '\0';
+	assert_int_equal(sgw_package_regenerate_all(pk, &F.gw, &n, err, sizeof(err)), -EINVAL);
+	assert_int_equal(n, 2);
+	expect_in(err, "/packages/carol: " SGW_PACKAGE_MANIFEST ": line 3: unknown key \"bogus\"",
+		  "error");
+	assert_null(strstr(err, "more"));
+	for (int i = 0; i < 2; i++) {
+		char *t = pkg_file(pk, names[i], "README.txt");
+
+		expect_in(t, "vpn.example.com", names[i]);
+		assert_null(strstr(t, "vpn2.example.org"));
+		free(t);
+		secrets_get(pk, names[i], win[i], &s1[i]);
+		secrets_same(&s0[i], &s1[i]);
+		secrets_free(&s1[i]);
+		secrets_free(&s0[i]);
+	}
+	assert_int_equal(count_entries(pk), 5);
+	rm_tree(pk, 0);
+}
+
+/* Replace the first occurrence of from in the package's manifest. */
+static void edit_manifest(const char *pkg, const char *from, const char *to)
+{
+	char path[300], out[4096];
+	char *t, *p;
+
+	path_of(path, sizeof(path), pkg, SGW_PACKAGE_MANIFEST);
+	t = read_text(path);
+	p = strstr(t, from);
+	assert_non_null(p);
+	snprintf(out, sizeof(out), "%.*s%s%s", (int)(p - t), t, to, p + strlen(from));
+	write_bytes(path, out, strlen(out));
+	free(t);
+}
+
+/* Each damage to one package: refused with a reason that names the folder,
+ * the package left as it was; the gateway-level errors touch nothing. */
+static void test_regenerate_bad(void **state)
+{
+	enum { UNKNOWN_KEY, FORMAT_2, NO_UUID, REPEATED, NOT_TEXT, BAD_TP, NO_KEY, OTHER_CRT,
+	       NO_PFX, OS_BAD, OTHER_CA, TWO_BAD, NO_DIR, CA_MISSING, NO_SERVER };
+	static const struct { int kind; int rc; const char *what; } c[] = {
+		/* 1 */ { UNKNOWN_KEY, -EINVAL, "bad: " SGW_PACKAGE_MANIFEST ": line 15: unknown key \"x\"" },
+		/* 2 */ { FORMAT_2, -EINVAL, "bad: " SGW_PACKAGE_MANIFEST ": bad format" },
+		/* 3 */ { NO_UUID, -EINVAL, "bad: " SGW_PACKAGE_MANIFEST ": no nm_uuid" },
+		/* 4 */ { REPEATED, -EINVAL, "bad: " SGW_PACKAGE_MANIFEST ": line 6: repeated key \"name\"" },
+		/* 5 */ { NOT_TEXT, -EINVAL, "bad: " SGW_PACKAGE_MANIFEST ": not text" },
+		/* 6 */ { BAD_TP, -EINVAL,
+			  "bad: " SGW_PACKAGE_MANIFEST ": line 8: bad value for \"thumbprint\"" },
+		/* 7 */ { NO_KEY, -ENOENT, "bad: linux/client.key: No such file" },
+		/* 8 */ { OTHER_CRT, -EINVAL, "bad: linux/client.crt is not the certificate" },
+		/* 9 */ { NO_PFX, -ENOENT, "bad: windows/client.pfx: No such file" },
+		/* 10 */ { OS_BAD, -EINVAL, "bad: " SGW_PACKAGE_MANIFEST ": bad os" },
+		/* 11 */ { OTHER_CA, -EINVAL, "bad: linux/ca.crt is not the certificate" },
+		/* 12 */ { TWO_BAD, -EINVAL, "(and 1 more)" },
+		/* 13 */ { NO_DIR, -ENOENT, "nowhere: No such file" },
+		/* 14 */ { CA_MISSING, -ENOENT, "gateway CA" },
+		/* 15 */ { NO_SERVER, -EINVAL, "no usable server name" },
+	};
+	char pk[128], bad[200], path[300], err[512];
+
+	(void)state;
+	path_of(pk, sizeof(pk), F.dir, "pk");
+	path_of(bad, sizeof(bad), pk, "bad");
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		struct sgw_mgmt_settings b;
+		const char *dir = pk;
+		unsigned n = 99;
+		char *before, *after;
+		int rc;
+
+		assert_int_equal(mkdir(pk, 0700), 0);
+		write_pkg(pk, "bad", SGW_PACKAGE_OS_ALL, &F.gw);
+		settings_b(&b);
+		b.ca_cert_path[0] = '\0';   /* the package's own CA */
+		switch (c[i].kind) {
+		case UNKNOWN_KEY: edit_manifest(bad, "mtu=", "x=1\nmtu="); break;
+		case FORMAT_2: edit_manifest(bad, "format=1", "format=2"); break;
+		case NO_UUID: edit_manifest(bad, "nm_uuid=", "#"); break;
+		case REPEATED: edit_manifest(bad, "os=", "name=x\nos="); break;
+		case NOT_TEXT:
+			path_of(path, sizeof(path), bad, SGW_PACKAGE_MANIFEST);
+			write_bytes(path, "format=1\n\0\1", 11);
+			break;
+		case BAD_TP: edit_manifest(bad, "\nthumbprint=", "\nthumbprint=G"); break;
+		case NO_KEY:
+			path_of(path, sizeof(path), bad, "linux/client.key");
+			assert_int_equal(unlink(path), 0);
+			break;
+		case OTHER_CRT:
+			path_of(path, sizeof(path), bad, "linux/client.crt");
+			before = read_text(F.root.cert_path);
+			write_bytes(path, before, strlen(before));
+			free(before);
+			break;
+		case NO_PFX:
+			path_of(path, sizeof(path), bad, "windows/client.pfx");
+			assert_int_equal(unlink(path), 0);
+			break;
+		case OS_BAD: edit_manifest(bad, "os=linux,windows", "os=macos"); break;
+		case OTHER_CA:
+			path_of(path, sizeof(path), bad, "linux/ca.crt");
+			before = read_text(F.alice.cert_path);
+			write_bytes(path, before, strlen(before));
+			free(before);
+			break;
+		case TWO_BAD:
+			edit_manifest(bad, "format=1", "format=0");
+			write_pkg(pk, "bad2", SGW_PACKAGE_OS_LINUX, &F.gw);
+			path_of(path, sizeof(path), pk, "bad2");
+			edit_manifest(path, "format=1", "format=0");
+			break;
+		case NO_DIR: dir = "/nonexistent/nowhere"; break;
+		case CA_MISSING:
+			snprintf(b.ca_cert_path, sizeof(b.ca_cert_path), "%s/none.crt", F.dir);
+			break;
+		case NO_SERVER: b.server_name[0] = '\0'; break;
+		}
+		before = pkg_file(pk, "bad", "README.txt");
+		err[0] = '\0';
+		rc = sgw_package_regenerate_all(dir, &b, &n, err, sizeof(err));
+		if (rc != c[i].rc || strstr(err, c[i].what) == NULL)
+			fail_msg("case %zu: rc %d, \"%s\"", i + 1, rc, err);
+		assert_int_equal(n, 0);
+		/* left as it was, and nothing beside it */
+		after = pkg_file(pk, "bad", "README.txt");
+		assert_string_equal(before, after);
+		assert_int_equal(count_entries(pk), c[i].kind == TWO_BAD ? 2 : 1);
+		free(before);
+		free(after);
+		rm_tree(pk, 0);
+	}
+	/* nothing configured: nothing done */
+	assert_int_equal(sgw_package_regenerate_all("", &F.gw, NULL, err, sizeof(err)), 0);
+	assert_int_equal(sgw_package_regenerate_all(NULL, &F.gw, NULL, err, sizeof(err)), 0);
+}
+
+/* The gateway's CA (s->ca_cert_path) changed: the packages carry the new one. */
+static void test_regenerate_new_ca(void **state)
+{
+	struct sgw_mgmt_settings b = F.gw;
+	char pk[128], err[512], tp[41], want[64];
+	unsigned n = 0;
+	char *t, *other;
+
+	(void)state;
+	path_of(pk, sizeof(pk), F.dir, "pkca");
+	assert_int_equal(mkdir(pk, 0700), 0);
+	write_pkg(pk, "p", SGW_PACKAGE_OS_ALL, &F.gw);
+	snprintf(b.ca_cert_path, sizeof(b.ca_cert_path), "%s", F.server.cert_path);
+	if (sgw_package_regenerate_all(pk, &b, &n, err, sizeof(err)) != 0)
+		fail_msg("%s", err);
+	assert_int_equal(n, 1);
+	t = pkg_file(pk, "p", "linux/ca.crt");
+	other = read_text(F.server.cert_path);
+	assert_string_equal(t, other);
+	free(t);
+	free(other);
+	thumb_hex(F.server.thumbprint, tp);
+	snprintf(want, sizeof(want), "ca_thumbprint=%s", tp);
+	t = pkg_file(pk, "p", SGW_PACKAGE_MANIFEST);
+	expect_in(t, want, "manifest");
+	free(t);
+	assert_int_equal(sgw_package_regenerate_all(pk, &b, &n, err, sizeof(err)), 0);
+	assert_int_equal(n, 0);
+	rm_tree(pk, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -936,6 +1310,9 @@ int main(void)
 		cmocka_unit_test(test_package_bad_opts),
 		cmocka_unit_test(test_ctl_ok),
 		cmocka_unit_test(test_ctl_bad_input),
+		cmocka_unit_test(test_regenerate),
+		cmocka_unit_test(test_regenerate_bad),
+		cmocka_unit_test(test_regenerate_new_ca),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -15,6 +15,7 @@
  */
 #define _GNU_SOURCE   /* renameat2(RENAME_EXCHANGE): swap a rebuilt package in */
 #include "control/package.h"
+#include "control/fileio.h"
 #include "control/mgmt.h"
 #include "crypto/pkcs12.h"
 #include "crypto/random.h"
@@ -765,46 +766,13 @@ static int stage_mkdir(struct stage *st, const char *rel)
 	return stage_note(st, rel, true);
 }
 
-static int write_all(int fd, const void *data, size_t len)
-{
-	const uint8_t *p = data;
-	ssize_t n;
-
-	while (len > 0) {
-		n = write(fd, p, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return n < 0 ? -errno : -EIO;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /* rel.tmp (mode set exactly, whatever the umask), fsync, rename to rel. */
 static int stage_file(struct stage *st, const char *rel, const void *data, size_t len,
 		      mode_t mode)
 {
-	char tmp[REL_MAX + 8];
-	int fd, rc;
+	int rc = sgw_file_replace_at(st->dfd, rel, data, len, mode, true);
 
-	snprintf(tmp, sizeof(tmp), "%s.tmp", rel);
-	fd = openat(st->dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return -errno;
-	rc = fchmod(fd, mode) < 0 ? -errno : write_all(fd, data, len);
-	if (rc == 0 && fsync(fd) < 0)
-		rc = -errno;
-	if (close(fd) < 0 && rc == 0)
-		rc = -errno;
-	if (rc == 0 && renameat(st->dfd, tmp, st->dfd, rel) < 0)
-		rc = -errno;
-	if (rc < 0) {
-		(void)unlinkat(st->dfd, tmp, 0);
-		return rc;
-	}
-	return stage_note(st, rel, false);
+	return rc < 0 ? rc : stage_note(st, rel, false);
 }
 
 static int stage_buf(struct stage *st, const char *rel, struct buf *b, mode_t mode)

@@ -26,6 +26,7 @@
 
 #include <rte_rcu_qsbr.h>
 
+#include "control/fileio.h"
 #include "control/poolset.h"
 #include "crypto/tls.h"
 
@@ -214,61 +215,14 @@ static int slurp(const char *path, size_t max, char **buf, size_t *len)
 	return 0;
 }
 
-static int fsync_dir(const char *dir)
-{
-	int fd = open(dir, O_RDONLY | O_DIRECTORY);
-	int rc = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (fsync(fd) != 0)
-		rc = -errno;
-	close(fd);
-	return rc;
-}
-
-static int write_all(int fd, const void *buf, size_t len)
-{
-	const char *p = buf;
-
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return n < 0 ? -errno : -EIO;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /* tmp + fsync + rename + fsync of the folder: after a crash the file is
  * either the old one or the new one, never a mix. */
 static int write_atomic(const char *dir, const char *path, const void *buf,
 			size_t len, bool sync)
 {
-	char tmp[4096];
-	int fd, rc;
+	int rc = sgw_file_replace_at(AT_FDCWD, path, buf, len, 0644, sync);
 
-	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= sizeof(tmp))
-		return -ENAMETOOLONG;
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return -errno;
-	rc = write_all(fd, buf, len);
-	if (rc == 0 && sync && fsync(fd) != 0)
-		rc = -errno;
-	if (close(fd) != 0 && rc == 0)
-		rc = -errno;
-	if (rc == 0 && rename(tmp, path) != 0)
-		rc = -errno;
-	if (rc != 0) {
-		unlink(tmp);
-		return rc;
-	}
-	return sync ? fsync_dir(dir) : 0;
+	return rc == 0 && sync ? sgw_fsync_dir(dir) : rc;
 }
 
 static int path_join(char *out, size_t len, const char *dir, const char *name)
@@ -652,7 +606,7 @@ int sgw_tables_roots_remove(struct sgw_tables *t, unsigned id,
 	}
 	if (path_join(path, sizeof(path), t->roots_dir, rn->name) != 0 ||
 	    (unlink(path) != 0 && errno != ENOENT) ||
-	    (!t->no_fsync && fsync_dir(t->roots_dir) != 0)) {
+	    (!t->no_fsync && sgw_fsync_dir(t->roots_dir) != 0)) {
 		errf(err, err_len, "%s: cannot remove: %s", path, strerror(errno));
 		sgw_trust_destroy(nt);
 		return -EIO;

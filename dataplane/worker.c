@@ -502,6 +502,25 @@ static void error_to_vnet(struct sgw_worker *w, const uint8_t *pkt, size_t len,
 		sgw_net_output(w, SGW_IF_INNER, e);
 }
 
+
+/* A burst from the VNet can fill a session's output (SGW_SESSION_TX_BUF)
+ * before the end-of-burst drain: move what it holds into TCP's send buffer
+ * now and try once more; only a full TCP send buffer refuses the packet.
+ * Only for a live call: draining a closed one may free c. */
+static bool send_ip_after_drain(struct sgw_worker *w, struct gw_conn *c, const uint8_t *p,
+				size_t len)
+{
+	if (c->state != CONN_OPEN || sgw_session_phase(c->sess) != SGW_SESSION_ESTABLISHED ||
+	    sgw_tcp_send_space(c->tcp) == 0)
+		return false;
+	struct gw_conn *cur = w->cur;
+
+	w->cur = c;
+	drain(w, c);
+	w->cur = cur;
+	return sgw_session_send_ip(c->sess, p, len) == 0;
+}
+
 void sgw_worker_to_client(struct sgw_worker *w, struct rte_mbuf *m, size_t l3_off,
 			  bool handed_off)
 {
@@ -545,7 +564,7 @@ void sgw_worker_to_client(struct sgw_worker *w, struct rte_mbuf *m, size_t l3_of
 	}
 	if (sgw_net_clamp_mss(p, len, w->sh->mss_clamp))
 		w->st.mss_clamped++;
-	if (sgw_session_send_ip(c->sess, p, len) != 0)
+	if (sgw_session_send_ip(c->sess, p, len) != 0 && !send_ip_after_drain(w, c, p, len))
 		w->st.to_client_refused++;
 	else
 		w->st.to_client++;

@@ -389,7 +389,8 @@ iperf_check() {
 		sleep 1
 	done
 	echo "iperf3 ($CASE, $IPERF_SECS s each way, one TCP stream): up $up Mbit/s, down $down Mbit/s"
-	[ -n "$up" ] && [ -n "$down" ] || fail "no iperf3 figures"
+	[ -n "$up" ] && [ -n "$down" ] ||
+		fail "no iperf3 figures: $(grep -h '"error"' "$WORK"/run/iperf-*.json)"
 }
 iperf_mbps() {
 	python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print("%.1f" % (d["end"]["sum_received"]["bits_per_second"] / 1e6))' "$1" 2>/dev/null

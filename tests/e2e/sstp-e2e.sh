@@ -35,8 +35,9 @@
 #               $IPERF_SECS s (default 10) each way: Mbit/s each way printed
 #   dpdk_workers2  dpdk with --workers 2, plus $BULK_MB MiB (default 4) each way
 #   dpdk_policy the operator's side, live (sstpgw-ctl over the management
-#               socket): `sessions` shows the connected client, /metrics
-#               answers; `revoked add` ends the session within 1 s (time
+#               socket), with a second client connected throughout that no
+#               change may touch (the operator disconnects it at the end):
+#               `sessions` shows the connected client, /metrics answers; `revoked add` ends the session within 1 s (time
 #               printed) and the next connect is refused with the reason in
 #               the log; `revoked remove` lets it in again; `roots remove`
 #               does the same as a revocation; `roots add` lets it in again
@@ -97,8 +98,10 @@ else
 fi
 
 WORK=$(mktemp -d /tmp/sgw-e2e-$CASE.XXXXXX)
-GW_PID="" BULK_PIDS="" CLIENT_PIDS=""
+GW_PID="" BULK_PIDS="" CLIENT_PIDS="" C2_PID=""
 cleanup() {
+	# shellcheck disable=SC2086
+	[ -n "$C2_PID" ] && kill $C2_PID 2>/dev/null
 	# shellcheck disable=SC2086
 	[ -n "$CLIENT_PIDS" ] && kill $CLIENT_PIDS 2>/dev/null
 	gw_stop
@@ -236,7 +239,15 @@ refused_now() {
 policy() {
 	local ctl tp from ms id m
 	ctl="$SSTPGW_CTL --socket $WORK/mgmt.sock"
-	echo "== $CASE: sessions and metrics"
+	echo "== $CASE: sessions and metrics (client1, and client2 that no change touches)"
+	ip -n "$GW_NS" tuntap add dev sgwtap1 mode tap && ip -n "$GW_NS" link set sgwtap1 master "$BR" &&
+		ip -n "$GW_NS" link set sgwtap1 up || fail "cannot add the second tap"
+	"$SRC/scripts/sstpgw-certs.sh" --dir "$WORK/certs" client "$ROOT_NAME" client2@contoso.com \
+		>>"$WORK/certs.log" 2>&1 || fail "cannot make client2's certificate"
+	held_client "$WORK/run0" --hold 140 --tap sgwtap1 --guest-ip 10.77.0.3/24 \
+		--cert "$WORK/certs/client2@contoso.com.crt" \
+		--key "$WORK/certs/client2@contoso.com.key" || fail "client2 did not get through"
+	C2_PID=$CLIENT_PIDS CLIENT_PIDS=""
 	held_client "$WORK/run1" || fail "the client did not get through"
 	$ctl sessions | tee "$WORK/sessions.txt"
 	grep -q "$CLIENT" "$WORK/sessions.txt" || fail "sstpgw-ctl sessions does not show $CLIENT"
@@ -257,6 +268,7 @@ print(urllib.request.urlopen("http://127.0.0.1:'"$METRICS_PORT"'/metrics", timeo
 	[ "$ms" -le 1000 ] || fail "the session ended after $ms ms (want <= 1000)"
 	echo "revoke_ms=$ms" >>"$WORK/figures"
 	tail -n +"$from" "$WORK/gw.log" | grep "end: certificate revoked"
+	tail -n +"$from" "$WORK/gw.log" | grep -q "end: .*client2@" && fail "client2 was touched by the revocation"
 	wait $CLIENT_PIDS 2>/dev/null
 	CLIENT_PIDS=""
 	refused_now 1 "revoked add" "revoked"
@@ -280,6 +292,18 @@ print(urllib.request.urlopen("http://127.0.0.1:'"$METRICS_PORT"'/metrics", timeo
 	held_client "$WORK/run3" --hold 1 || fail "the client did not get back in after roots add"
 	wait $CLIENT_PIDS 2>/dev/null
 	CLIENT_PIDS=""
+
+	echo "== $CASE: client2 went through all of it; the operator disconnects it"
+	$ctl sessions --cn client2@contoso.com | tee "$WORK/s2.txt"
+	id=$($ctl --json sessions --cn client2@contoso.com |
+		python3 -c 'import json,sys; s=json.load(sys.stdin)["sessions"]; print(s[0]["id"] if len(s) == 1 else "")')
+	[ -n "$id" ] || fail "client2's session is gone (a policy change touched it)"
+	from=$(($(wc -l <"$WORK/gw.log") + 1))
+	$ctl disconnect "$id" || fail "disconnect $id failed"
+	ms=$(ms_until "end: .*cn=client2@" "$from") || fail "client2's session did not end after disconnect"
+	echo "disconnect -> session ended in $ms ms: $(tail -n +"$from" "$WORK/gw.log" | grep -m1 "end: .*cn=client2@")"
+	wait $C2_PID 2>/dev/null
+	C2_PID=""
 	dump_stats
 	echo "--- gateway log"; cat "$WORK/gw.log"
 	[ "$(gw_stat sessions_revoked)" -ge 2 ] || fail "sessions_revoked=$(gw_stat sessions_revoked), want 2"

@@ -255,7 +255,7 @@ policy() {
 	m=$(ip netns exec "$GW_NS" python3 -c 'import urllib.request,sys
 print(urllib.request.urlopen("http://127.0.0.1:'"$METRICS_PORT"'/metrics", timeout=5).read().decode())')
 	echo "$m" | grep -E '^sstpgw_(sessions|to_vnet)' | head -5
-	echo "$m" | grep -q '^sstpgw_sessions_created{worker="0"} 1' ||
+	echo "$m" | grep -q '^sstpgw_sessions_created{worker="0"} 2' ||
 		fail "/metrics does not show the session"
 
 	echo "== $CASE: revoked add while connected"

@@ -35,8 +35,9 @@
 #               $IPERF_SECS s (default 10) each way: Mbit/s each way printed
 #   dpdk_workers2  dpdk with --workers 2, plus $BULK_MB MiB (default 4) each way
 #   dpdk_policy the operator's side, live (sstpgw-ctl over the management
-#               socket), with a second client connected throughout that no
-#               change may touch (the operator disconnects it at the end):
+#               socket), with a second client from a second root connected
+#               throughout that no change may touch (the operator
+#               disconnects it at the end):
 #               `sessions` shows the connected client, /metrics answers; `revoked add` ends the session within 1 s (time
 #               printed) and the next connect is refused with the reason in
 #               the log; `revoked remove` lets it in again; `roots remove`
@@ -242,8 +243,14 @@ policy() {
 	echo "== $CASE: sessions and metrics (client1, and client2 that no change touches)"
 	ip -n "$GW_NS" tuntap add dev sgwtap1 mode tap && ip -n "$GW_NS" link set sgwtap1 master "$BR" &&
 		ip -n "$GW_NS" link set sgwtap1 up || fail "cannot add the second tap"
-	"$SRC/scripts/sstpgw-certs.sh" --dir "$WORK/certs" client "$ROOT_NAME" client2@contoso.com \
-		>>"$WORK/certs.log" 2>&1 || fail "cannot make client2's certificate"
+	# client2 comes from a second root, uploaded now: no change to the
+	# first root or to client1 may touch it.
+	"$SRC/scripts/sstpgw-certs.sh" --dir "$WORK/certs" root "Fabrikam Lab Root" \
+		>>"$WORK/certs.log" 2>&1 &&
+		"$SRC/scripts/sstpgw-certs.sh" --dir "$WORK/certs" client "Fabrikam Lab Root" \
+			client2@contoso.com >>"$WORK/certs.log" 2>&1 ||
+		fail "cannot make the second root and client2's certificate"
+	$ctl roots add "$WORK/certs/Fabrikam-Lab-Root.cer" || fail "roots add (second root) failed"
 	held_client "$WORK/run0" --hold 140 --tap sgwtap1 --guest-ip 10.77.0.3/24 \
 		--cert "$WORK/certs/client2@contoso.com.crt" \
 		--key "$WORK/certs/client2@contoso.com.key" || fail "client2 did not get through"
@@ -282,6 +289,8 @@ print(urllib.request.urlopen("http://127.0.0.1:'"$METRICS_PORT"'/metrics", timeo
 	$ctl roots remove "$id" || fail "roots remove $id failed"
 	ms=$(ms_until "end: .*root $id removed" "$from") ||
 		fail "the session did not end within 3 s of roots remove"
+	sleep 0.2
+	tail -n +"$from" "$WORK/gw.log" | grep -q "end: .*client2@" && fail "client2 (another root) was touched"
 	echo "roots remove -> session ended in $ms ms"
 	[ "$ms" -le 1000 ] || fail "the session ended after $ms ms (want <= 1000)"
 	echo "root_remove_ms=$ms" >>"$WORK/figures"

@@ -36,6 +36,7 @@ struct daemon {
 	time_t started;
 	struct sgw_mgmt_settings settings;  /* current: changes on reload */
 	uint64_t policy_gen;               /* the generation the workers checked */
+	unsigned pool_used, pool_size;     /* __atomic: cached for the metrics thread */
 };
 
 static volatile sig_atomic_t sig_stop, sig_stats, sig_reload;
@@ -128,13 +129,6 @@ static void policy_push(struct daemon *d)
 
 /* --- management operations --- */
 
-static unsigned live_sessions(struct daemon *d)
-{
-	unsigned n = 0;
-
-	return sgw_engine_sessions(d->e, d->sess, d->sess_cap, &n) == 0 ? n : 0;
-}
-
 static void pools_total(struct daemon *d, unsigned *used, unsigned *size)
 {
 	struct sgw_tables_pool_usage u[SGW_TABLES_MAX_POOLS];
@@ -147,17 +141,35 @@ static void pools_total(struct daemon *d, unsigned *used, unsigned *size)
 	}
 }
 
-static int op_status(void *ctx, struct sgw_mgmt_status *st)
+/* What the metrics thread may see too: counters and values the control
+ * thread caches (it alone reads the tables). */
+static void status_common(struct daemon *d, struct sgw_mgmt_status *st)
 {
-	struct daemon *d = ctx;
-
 	memset(st, 0, sizeof(*st));
 	snprintf(st->version, sizeof(st->version), "%s", SGW_VERSION);
 	st->uptime_s = (uint64_t)(time(NULL) - d->started);
 	st->workers = sgw_engine_workers(d->e);
-	st->sessions = live_sessions(d);
+	st->sessions = sgw_engine_live_sessions(d->e);
 	st->sessions_max = d->cfg->sessions_max;
-	pools_total(d, &st->pool_used, &st->pool_size);
+	st->pool_used = __atomic_load_n(&d->pool_used, __ATOMIC_RELAXED);
+	st->pool_size = __atomic_load_n(&d->pool_size, __ATOMIC_RELAXED);
+}
+
+static void cache_refresh(struct daemon *d)
+{
+	unsigned used, size;
+
+	pools_total(d, &used, &size);
+	__atomic_store_n(&d->pool_used, used, __ATOMIC_RELAXED);
+	__atomic_store_n(&d->pool_size, size, __ATOMIC_RELAXED);
+}
+
+static int op_status(void *ctx, struct sgw_mgmt_status *st)
+{
+	struct daemon *d = ctx;
+
+	cache_refresh(d);
+	status_common(d, st);
 	st->roots = sgw_trust_count(sgw_tables_trust(d->t));
 	st->revoked = sgw_revoked_count(sgw_tables_revoked(d->t));
 	return 0;
@@ -405,23 +417,16 @@ static const struct sgw_mgmt_ops mgmt_ops = {
 	.counters = op_counters, .reload = op_reload,
 };
 
-/* The metrics thread gets only what is safe off the control thread:
- * counters are plain reads; pool usage reads atomics. */
+/* On the metrics thread: counters and the cached values only (the pools
+ * per pool are `sstpgw-ctl pool`; the tables belong to the control thread). */
 static int metrics_status(void *ctx, struct sgw_mgmt_status *st)
 {
-	struct daemon *d = ctx;
-
-	memset(st, 0, sizeof(*st));
-	snprintf(st->version, sizeof(st->version), "%s", SGW_VERSION);
-	st->uptime_s = (uint64_t)(time(NULL) - d->started);
-	st->workers = sgw_engine_workers(d->e);
-	st->sessions_max = d->cfg->sessions_max;
-	pools_total(d, &st->pool_used, &st->pool_size);
+	status_common(ctx, st);
 	return 0;
 }
 
 static const struct sgw_metrics_ops metrics_ops = {
-	.status = metrics_status, .pool = op_pool, .counters = op_counters,
+	.status = metrics_status, .counters = op_counters,
 };
 
 /* --- the loop --- */
@@ -456,8 +461,10 @@ static void loop(struct daemon *d, struct sgw_mgmt *m)
 			(void)op_reload(d, err, sizeof(err));
 		}
 		policy_push(d);
-		if (++ticks % (MAINTAIN_MS / LOOP_MS) == 0)
+		if (++ticks % (MAINTAIN_MS / LOOP_MS) == 0) {
 			(void)sgw_tables_maintain(d->t);
+			cache_refresh(d);
+		}
 		fflush(stdout);
 	}
 }
@@ -477,6 +484,7 @@ int sgw_daemon_run(const struct sgw_daemon_cfg *cfg, char *err, size_t err_len)
 		return rc;
 	}
 	d.policy_gen = sgw_tables_generation(d.t);
+	cache_refresh(&d);
 	signals_setup();
 	if (cfg->mgmt_socket != NULL && cfg->mgmt_socket[0] != '\0' &&
 	    (m = sgw_mgmt_create(cfg->mgmt_socket, &mgmt_ops, &d, err, err_len)) == NULL) {

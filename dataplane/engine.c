@@ -666,6 +666,17 @@ unsigned sgw_engine_workers(const struct sgw_engine *e)
 	return e->nworkers_init;
 }
 
+unsigned sgw_engine_live_sessions(const struct sgw_engine *e)
+{
+	uint64_t created = 0, ended = 0;
+
+	for (unsigned i = 0; i < e->nworkers_init; i++) {
+		created += __atomic_load_n(&e->workers[i].st.sessions_created, __ATOMIC_RELAXED);
+		ended += __atomic_load_n(&e->workers[i].st.sessions_ended, __ATOMIC_RELAXED);
+	}
+	return created > ended ? (unsigned)(created - ended) : 0;
+}
+
 const struct sgw_pool *sgw_engine_pool(const struct sgw_engine *e)
 {
 	return e->sh.pool;

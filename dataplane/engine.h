@@ -114,6 +114,9 @@ void sgw_engine_stop(struct sgw_engine *e);
 void sgw_engine_print_stats(const struct sgw_engine *e);
 
 unsigned sgw_engine_workers(const struct sgw_engine *e);
+/* Sessions created minus ended over the workers (from the counters: safe
+ * from any thread, exact once the counters are quiet). */
+unsigned sgw_engine_live_sessions(const struct sgw_engine *e);
 const struct sgw_pool *sgw_engine_pool(const struct sgw_engine *e);
 /* Every session of every worker, copied into out[cap] (the workers answer
  * within a loop). 0, or -ETIMEDOUT / -ESHUTDOWN. */

@@ -37,6 +37,7 @@ struct daemon {
 	struct sgw_mgmt_settings settings;  /* current: changes on reload */
 	uint64_t policy_gen;               /* the generation the workers checked */
 	unsigned pool_used, pool_size;     /* __atomic: cached for the metrics thread */
+	unsigned roots, revoked;
 };
 
 static volatile sig_atomic_t sig_stop, sig_stats, sig_reload;
@@ -153,6 +154,8 @@ static void status_common(struct daemon *d, struct sgw_mgmt_status *st)
 	st->sessions_max = d->cfg->sessions_max;
 	st->pool_used = __atomic_load_n(&d->pool_used, __ATOMIC_RELAXED);
 	st->pool_size = __atomic_load_n(&d->pool_size, __ATOMIC_RELAXED);
+	st->roots = __atomic_load_n(&d->roots, __ATOMIC_RELAXED);
+	st->revoked = __atomic_load_n(&d->revoked, __ATOMIC_RELAXED);
 }
 
 static void cache_refresh(struct daemon *d)
@@ -162,6 +165,9 @@ static void cache_refresh(struct daemon *d)
 	pools_total(d, &used, &size);
 	__atomic_store_n(&d->pool_used, used, __ATOMIC_RELAXED);
 	__atomic_store_n(&d->pool_size, size, __ATOMIC_RELAXED);
+	__atomic_store_n(&d->roots, sgw_trust_count(sgw_tables_trust(d->t)), __ATOMIC_RELAXED);
+	__atomic_store_n(&d->revoked, sgw_revoked_count(sgw_tables_revoked(d->t)),
+			 __ATOMIC_RELAXED);
 }
 
 static int op_status(void *ctx, struct sgw_mgmt_status *st)
@@ -170,8 +176,6 @@ static int op_status(void *ctx, struct sgw_mgmt_status *st)
 
 	cache_refresh(d);
 	status_common(d, st);
-	st->roots = sgw_trust_count(sgw_tables_trust(d->t));
-	st->revoked = sgw_revoked_count(sgw_tables_revoked(d->t));
 	return 0;
 }
 

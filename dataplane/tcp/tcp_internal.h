@@ -176,6 +176,13 @@ struct sgw_tcp_conn {
 	/* Receive sequence space. */
 	uint32_t irs, rcv_nxt, rcv_adv, rcv_head, last_ack_sent;
 	uint32_t rcv_head_idx;    /* ring index of rcv_head */
+	/* In-order text of the segment being processed, not copied into the
+	 * ring: [rcv_head, rcv_head + direct_len) is handed to on_data straight
+	 * from the segment by tcp_reass_deliver, and only what the application
+	 * leaves is copied (tcp_reass.c). NULL outside sgw_tcp_input. */
+	const uint8_t *direct;
+	uint32_t direct_len;
+	bool in_direct;           /* on_data runs on direct: no nested delivery */
 	uint32_t rcv_fin_seq;
 	uint32_t unacked;         /* bytes received since the last ACK */
 	struct tcp_ooo ooo;

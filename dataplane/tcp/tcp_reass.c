@@ -138,10 +138,45 @@ enum tcp_reass_result tcp_reass_add(struct sgw_tcp_conn *c, uint32_t seq,
 			return REASS_FULL; /* bytes copied but not marked held */
 		return REASS_QUEUED;
 	}
+	/* The common case: in order, nothing queued or undelivered, the
+	 * application reading. No copy: tcp_reass_deliver (always next in
+	 * this segment's processing) hands the segment's own bytes over. */
+	if (c->ooo.n == 0 && c->rcv_head == seq && c->accepted && !c->app_blocked &&
+	    c->direct == NULL) {
+		c->direct = data;
+		c->direct_len = len;
+		c->rcv_nxt = e;
+		return REASS_IN_ORDER;
+	}
 	put_gaps(c, seq, e, data);
 	c->rcv_nxt = e;
 	*filled_hole = ooo_pull(c);
 	return REASS_IN_ORDER;
+}
+
+/* The segment's in-order text straight to the application; what it does
+ * not take goes into the ring (and the application is blocked). */
+static void deliver_direct(struct sgw_tcp_conn *c)
+{
+	const struct sgw_tcp_cfg *cfg = &c->st->cfg;
+	const uint8_t *d = c->direct;
+	uint32_t len = c->direct_len;
+	size_t took;
+
+	c->direct = NULL;
+	c->in_direct = true;
+	took = cfg->on_data(cfg->ctx, c->app, d, len);
+	c->in_direct = false;
+	if (!c->accepted || c->rbuf == NULL)
+		return; /* closed from the callback */
+	if (took > len)
+		took = len;
+	c->rcv_head += (uint32_t)took;
+	c->rcv_head_idx = (uint32_t)((c->rcv_head_idx + took) % c->st->rbuf_size);
+	if (took < len) {
+		ring_put(c, c->rcv_head, d + took, len - (uint32_t)took);
+		c->app_blocked = true;
+	}
 }
 
 uint32_t tcp_rcv_space(const struct sgw_tcp_conn *c)
@@ -160,6 +195,13 @@ void tcp_reass_deliver(struct sgw_tcp_conn *c)
 	const struct sgw_tcp_cfg *cfg = &st->cfg;
 	uint32_t end = c->rcv_nxt - (c->rcv_fin ? 1 : 0); /* FIN: no byte */
 
+	if (c->in_direct)
+		return;       /* nested (from on_data): the outer call goes on */
+	if (c->direct != NULL) {
+		deliver_direct(c);
+		if (!c->accepted || c->rbuf == NULL)
+			return;
+	}
 	while (c->accepted && !c->app_blocked && c->rcv_head != end) {
 		uint32_t i = ring_idx(c, c->rcv_head);
 		uint32_t len = end - c->rcv_head;

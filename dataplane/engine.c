@@ -183,7 +183,7 @@ static int mbufs_setup(struct sgw_engine *e, const struct sgw_engine_opts *o,
 	 * buffers, the per-lcore caches, and headroom for what is in flight. */
 	if (n == 0)
 		n = SGW_IF_COUNT * w * (SGW_RX_DESC + SGW_TX_DESC) + w * SGW_HANDOFF_RING +
-		    w * SGW_ARP_ENTRIES + (w + 1) * SGW_MBUF_CACHE + 4096;
+		    w * SGW_ARP_HOLD_TOTAL + (w + 1) * SGW_MBUF_CACHE + 4096;
 	e->sh.mp = rte_pktmbuf_pool_create("sgw_mbufs", n, SGW_MBUF_CACHE, 0,
 					   RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
 	if (e->sh.mp == NULL) {

@@ -30,7 +30,7 @@ struct sgw_arp_entry {
 	uint8_t ifx;
 	uint8_t state;             /* enum arp_state */
 	uint8_t retries;
-	uint8_t nheld;
+	uint16_t nheld;
 	uint8_t mac[RTE_ETHER_ADDR_LEN];
 	uint64_t deadline;         /* next retry, or end of REACHABLE */
 	struct rte_mbuf *held[SGW_ARP_HOLD];
@@ -59,6 +59,7 @@ static void arp_drop_held(struct sgw_worker *w, struct sgw_arp_entry *e)
 {
 	w->st.arp_unresolved += e->nheld;
 	rte_pktmbuf_free_bulk(e->held, e->nheld);
+	w->arp_held -= e->nheld;
 	e->nheld = 0;
 }
 
@@ -216,6 +217,7 @@ static void arp_learn(struct sgw_worker *w, unsigned ifx, uint32_t ip, const uin
 	e->deadline = w->now_ms + SGW_ARP_REACHABLE_MS;
 	for (unsigned i = 0; i < e->nheld; i++)
 		send_resolved(w, ifx, e->held[i], mac);
+	w->arp_held -= e->nheld;
 	e->nheld = 0;
 	if (news) {
 		w->st.arp_learned++;
@@ -313,11 +315,12 @@ void sgw_net_output(struct sgw_worker *w, enum sgw_ifx ifx, struct rte_mbuf *m)
 		send_resolved(w, ifx, m, e->mac);
 		return;
 	}
-	if (e->nheld >= SGW_ARP_HOLD) {
+	if (e->nheld >= SGW_ARP_HOLD || w->arp_held >= SGW_ARP_HOLD_TOTAL) {
 		w->st.arp_hold_full++;
 		goto drop_free;
 	}
 	e->held[e->nheld++] = m;
+	w->arp_held++;
 	if (e->state == ARP_FAILED) {
 		e->state = ARP_INCOMPLETE;
 		e->retries = 1;

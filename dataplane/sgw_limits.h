@@ -92,7 +92,9 @@ enum {
 	SGW_LOG_RING = 4096,              /* session log lines to the control thread */
 	SGW_LOG_LINE = 448,
 	SGW_ARP_ENTRIES = 256,            /* per worker, both ports, power of 2 */
-	SGW_ARP_HOLD = 4,                 /* packets held per unresolved next hop */
+	SGW_ARP_HOLD = 64,                /* packets held per unresolved next hop: a burst
+					     of new sessions to one VNet host (Linux holds ~100) */
+	SGW_ARP_HOLD_TOTAL = 512,         /* held over all next hops, per worker */
 	SGW_ARP_RETRIES = 3,
 	SGW_ARP_RETRY_MS = 1000,
 	SGW_ARP_REACHABLE_MS = 300000,

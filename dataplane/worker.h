@@ -160,6 +160,7 @@ struct sgw_worker {
 	uint64_t tsc_per_ms;
 	/* net.c */
 	struct sgw_arp_entry *arp;           /* SGW_ARP_ENTRIES */
+	unsigned arp_held;                   /* mbufs held, <= SGW_ARP_HOLD_TOTAL */
 	double icmp_tokens;
 	uint64_t icmp_refill_ms;
 	uint16_t ip_id;

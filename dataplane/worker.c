@@ -235,8 +235,10 @@ static void tcp_emit(void *ctx, const struct sgw_tcp_out *o)
 
 	sgw_net_ipv4_hdr(w, ip, total, IPPROTO_TCP, o->saddr, o->daddr, true);
 	memcpy(t, o->hdr, o->hdr_len);
-	memcpy(t + o->hdr_len, o->payload, o->payload_len);
-	memcpy(t + o->hdr_len + o->payload_len, o->payload2, o->payload2_len);
+	if (o->payload_len != 0)     /* a SYN-ACK or a pure ACK has none (NULL) */
+		memcpy(t + o->hdr_len, o->payload, o->payload_len);
+	if (o->payload2_len != 0)
+		memcpy(t + o->hdr_len + o->payload_len, o->payload2, o->payload2_len);
 	struct rte_tcp_hdr *th = (struct rte_tcp_hdr *)t;
 
 	th->cksum = 0;

@@ -8,5 +8,8 @@ target=$1; seconds=$2; seeds=$3; scratch=$4
 mkdir -p "$scratch"
 dirs=("$scratch")
 [ -d "$seeds" ] && dirs+=("$seeds")
+# Undefined behaviour fails the run like a crash (UBSan only reports it by
+# default); our keys last, so they win over what meson sets.
+export UBSAN_OPTIONS="${UBSAN_OPTIONS:-}:halt_on_error=1:abort_on_error=1:print_stacktrace=1"
 exec "$target" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
      -print_final_stats=1 "${dirs[@]}"

@@ -342,7 +342,8 @@ static void config_apply(const struct sgw_config *c, struct sgw_engine_opts *o)
 }
 
 /* What this build cannot honour yet is refused, never silently ignored. */
-static int config_unsupported(const struct sgw_config *c, const char *path)
+static int config_unsupported(const struct sgw_config *c, const char *path, char *err,
+			      size_t err_len)
 {
 	const char *what = NULL;
 
@@ -359,7 +360,7 @@ static int config_unsupported(const struct sgw_config *c, const char *path)
 		what = "engine.lcores: pass EAL lcores after \"--\" (-l 0-2) for now";
 	if (what == NULL)
 		return 0;
-	fprintf(stderr, "sstpgw: %s: %s\n", path, what);
+	snprintf(err, err_len, "%s: %s", path, what);
 	return -EINVAL;
 }
 
@@ -367,15 +368,18 @@ static int config_load(struct ctl *x, struct sgw_engine_opts *o, const char *pat
 {
 	char err[512];
 
+	if (x->cfg != NULL) {
+		fprintf(stderr, "sstpgw: --config %s: one configuration file only\n", path);
+		return -EINVAL;
+	}
 	x->cfg = calloc(1, sizeof(*x->cfg));
 	if (x->cfg == NULL)
 		return -ENOMEM;
-	if (sgw_config_load(path, x->cfg, err, sizeof(err)) != 0) {
+	if (sgw_config_load(path, x->cfg, err, sizeof(err)) != 0 ||
+	    config_unsupported(x->cfg, path, err, sizeof(err)) != 0) {
 		fprintf(stderr, "sstpgw: %s\n", err);
 		return -EINVAL;
 	}
-	if (config_unsupported(x->cfg, path) != 0)
-		return -EINVAL;
 	x->config_path = path;
 	config_apply(x->cfg, o);
 	x->mgmt_socket = x->cfg->management.socket[0] != '\0' ? x->cfg->management.socket : NULL;
@@ -519,7 +523,7 @@ static int reload(void *ctx, struct sgw_tables *t, struct sgw_mgmt_settings *s,
 		return -ENOMEM;
 	rc = sgw_config_load(x->config_path, n, err, err_len);
 	if (rc == 0)
-		rc = config_unsupported(n, x->config_path);
+		rc = config_unsupported(n, x->config_path, err, err_len);
 	if (rc == 0) {
 		sgw_engine_opts_defaults(&o);
 		config_apply(n, &o);

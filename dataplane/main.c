@@ -42,6 +42,7 @@ static const char usage[] =
 "  --port N                TCP listening port (default 443)\n"
 "Certificates:\n"
 "  --cert FILE --key FILE  server certificate chain and key (PEM)        [required]\n"
+"  --tls-min V --tls-max V outer TLS versions, 1.2 or 1.3 (default 1.2 and 1.3)\n"
 "  --roots DIR             trusted client roots: every .cer/.crt/.pem     [required]\n"
 "  --revoked FILE          revoked client thumbprints, one per line, # comments\n"
 "Control:\n"
@@ -72,7 +73,7 @@ enum opt {
 	O_TUNNEL_ADDR, O_DNS, O_TUNNEL_MTU, O_MAX_SESSIONS, O_PORT, O_CERT, O_KEY, O_ROOTS,
 	O_REVOKED, O_WORKERS, O_AEAD, O_HUGE, O_MEM, O_MBUFS, O_FILE_PREFIX, O_LOG_LEVEL,
 	O_TCP_TEST, O_FAULT_DROP, O_FAULT_DUP, O_FAULT_REORDER, O_FAULT_SEED, O_FAULT_WHERE,
-	O_HELP, O_HELLO, O_CONFIG, O_MGMT_SOCKET, O_METRICS, O_SERVER_NAME, O_SERVER_CA,
+	O_HELP, O_HELLO, O_TLS_MIN, O_TLS_MAX, O_CONFIG, O_MGMT_SOCKET, O_METRICS, O_SERVER_NAME, O_SERVER_CA,
 };
 
 static const struct option longopts[] = {
@@ -90,7 +91,8 @@ static const struct option longopts[] = {
 	{ "fault-drop", 1, NULL, O_FAULT_DROP }, { "fault-dup", 1, NULL, O_FAULT_DUP },
 	{ "fault-reorder", 1, NULL, O_FAULT_REORDER }, { "fault-seed", 1, NULL, O_FAULT_SEED },
 	{ "fault-where", 1, NULL, O_FAULT_WHERE }, { "help", 0, NULL, O_HELP },
-	{ "config", 1, NULL, O_CONFIG }, { "hello-interval", 1, NULL, O_HELLO }, { "mgmt-socket", 1, NULL, O_MGMT_SOCKET },
+	{ "config", 1, NULL, O_CONFIG }, { "hello-interval", 1, NULL, O_HELLO },
+	{ "tls-min", 1, NULL, O_TLS_MIN }, { "tls-max", 1, NULL, O_TLS_MAX }, { "mgmt-socket", 1, NULL, O_MGMT_SOCKET },
 	{ "metrics", 1, NULL, O_METRICS }, { "server-name", 1, NULL, O_SERVER_NAME },
 	{ "server-ca", 1, NULL, O_SERVER_CA },
 	{ NULL, 0, NULL, 0 },
@@ -185,6 +187,14 @@ static int opt_one(struct sgw_engine_opts *o, int c, const char *arg, const char
 			return bad(name, arg, "want 576..4087");
 		o->tunnel_mtu = (uint16_t)v;
 		return 0;
+	case O_TLS_MIN: case O_TLS_MAX: {
+		uint16_t ver = strcmp(arg, "1.2") == 0 ? 0x0303 : strcmp(arg, "1.3") == 0 ? 0x0304 : 0;
+
+		if (ver == 0)
+			return bad(name, arg, "want 1.2 or 1.3");
+		*(c == O_TLS_MIN ? &o->tls_min : &o->tls_max) = ver;
+		return 0;
+	}
 	case O_HELLO:
 		if (!num(arg, 1, 3600, &v))
 			return bad(name, arg, "want seconds, 1..3600");

@@ -50,6 +50,7 @@
 #include "tests/support/sstp_client.h"
 extern "C" {
 #include "tests/support/testpki.h"
+#include "bench/bench_world.h"
 }
 
 namespace {
@@ -66,16 +67,9 @@ constexpr int kPumpRounds = 400;
 constexpr double kTarget = 0.80;
 
 // One PKI and server configuration for the whole process.
-struct World {
-	tpki *pki = nullptr;
-	tpki_cert root{}, server{}, client{};
-	sgw_tls_server *tls = nullptr, *eap = nullptr;
-	sgw_trust *trust = nullptr;
-	sgw_revoked *revoked = nullptr;
+struct World : BenchWorld {
 	sgw_pool *pool = nullptr;
-	sgw_session_env env{};
 	bool ok = false;
-	std::string error;
 };
 
 World *g_world;
@@ -92,56 +86,13 @@ void pool_free(void *ctx, uint32_t addr)
 
 void to_vnet(void *, sgw_session *, const uint8_t *, size_t) {}
 
-sgw_tls_server *server(const tpki_cert &c, bool verify, std::string *err)
-{
-	sgw_tls_server_cfg cfg = {};
-	char e[256] = "";
-
-	cfg.cert_file = c.chain_path;
-	cfg.key_file = c.key_path;
-	cfg.verify_client = verify;
-	sgw_tls_server *s = sgw_tls_server_create(&cfg, e, sizeof(e));
-	if (s == nullptr)
-		*err = e;
-	return s;
-}
-
 bool world_up(World *w)
 {
-	char err[128];
-	tpki_opts co = {};
-
-	w->pki = tpki_create(nullptr);
-	if (w->pki == nullptr || tpki_root(w->pki, "root", &w->root) != 0 ||
-	    tpki_server(w->pki, "server", TPKI_KEY_EC_P256, &w->root, &w->server) != 0)
+	if (!bench_world_up(w, kTunnel))
 		return false;
-	co.cn = "client1@contoso.com";
-	co.eku = TPKI_EKU_CLIENT_AUTH;
-	co.not_before = -60;
-	if (tpki_issue(w->pki, "client", &co, &w->root, &w->client) != 0)
-		return false;
-	w->trust = sgw_trust_create(SGW_TRUST_DEFAULT_MAX_ROOTS);
-	w->revoked = sgw_revoked_create();
-	if (w->trust == nullptr || w->revoked == nullptr ||
-	    sgw_trust_add_file(w->trust, w->root.cer_path, err, sizeof(err)) < 0)
-		return false;
-	w->tls = server(w->server, false, &w->error);
-	w->eap = server(w->server, true, &w->error);
 	w->pool = sgw_pool_create(A(172, 16, 201, 0), 24, 1);
-	if (w->tls == nullptr || w->eap == nullptr || w->pool == nullptr ||
-	    sgw_pool_exclude(w->pool, kTunnel) != 0)
+	if (w->pool == nullptr || sgw_pool_exclude(w->pool, kTunnel) != 0)
 		return false;
-	w->env.tls = w->tls;
-	w->env.eap_tls = w->eap;
-	w->env.trust = w->trust;
-	w->env.revoked = w->revoked;
-	w->env.aead = sgw_aead_backend_available(SGW_AEAD_BACKEND_IPSEC_MB,
-						 SGW_AEAD_AES_128_GCM) ?
-		      SGW_AEAD_BACKEND_IPSEC_MB : SGW_AEAD_BACKEND_EVP;
-	w->env.hash_bitmask = 3;
-	w->env.mru = 1500;
-	w->env.tunnel_addr = kTunnel;
-	w->env.dns[0] = A(10, 1, 0, 4);
 	w->env.addr_alloc = pool_alloc;
 	w->env.addr_free = pool_free;
 	w->env.pool_ctx = w->pool;
@@ -152,14 +103,7 @@ bool world_up(World *w)
 void world_down(World *w)
 {
 	sgw_pool_destroy(w->pool);
-	sgw_tls_server_destroy(w->tls);
-	sgw_tls_server_destroy(w->eap);
-	sgw_trust_destroy(w->trust);
-	sgw_revoked_destroy(w->revoked);
-	tpki_cert_free(&w->root);
-	tpki_cert_free(&w->server);
-	tpki_cert_free(&w->client);
-	tpki_destroy(w->pki);
+	bench_world_down(w);
 }
 
 struct Config {

@@ -80,6 +80,7 @@
 #include "crypto/aead.h"
 #include "crypto/tls.h"
 #include "crypto/x509.h"
+#include "dataplane/wire.h"
 #include "dataplane/session.h"
 #include "dataplane/sgw_limits.h"
 #include "dataplane/tcp/tcp.h"
@@ -87,6 +88,7 @@
 #include "tests/support/sstp_client.h"
 extern "C" {
 #include "tests/support/testpki.h"
+#include "bench/bench_world.h"
 }
 
 // ---- SSL objects alive: SSL_new / SSL_free interposed (the libraries
@@ -147,24 +149,6 @@ constexpr double kTarget = 1.5;
 constexpr double kWorkersTarget = 0.90;             // speedup / 2 >= 0.9 (1.8x)
 constexpr double kMemTarget = 2048;
 
-void put16(uint8_t *p, uint32_t v)
-{
-	p[0] = static_cast<uint8_t>(v >> 8);
-	p[1] = static_cast<uint8_t>(v);
-}
-
-void put32(uint8_t *p, uint32_t v)
-{
-	put16(p, v >> 16);
-	put16(p + 2, v);
-}
-
-uint32_t get32(const uint8_t *p)
-{
-	return static_cast<uint32_t>(p[0]) << 24 | static_cast<uint32_t>(p[1]) << 16 |
-	       static_cast<uint32_t>(p[2]) << 8 | p[3];
-}
-
 double thread_cpu_s()
 {
 	timespec ts;
@@ -209,13 +193,7 @@ size_t in_use()
 
 // ---- PKI and server configuration, one for the process ----
 
-struct World {
-	tpki *pki = nullptr;
-	tpki_cert root{}, server{}, client{};
-	sgw_tls_server *tls = nullptr, *eap = nullptr;
-	sgw_trust *trust = nullptr;
-	sgw_revoked *revoked = nullptr;
-	sgw_session_env env{};
+struct World : BenchWorld {
 	bool ok = false;
 };
 
@@ -233,54 +211,13 @@ int pool_alloc(void *, const char *, uint32_t *addr)
 
 void pool_free(void *, uint32_t) {}
 
-sgw_tls_server *server(const tpki_cert &c, bool verify)
-{
-	sgw_tls_server_cfg cfg = {};
-	char e[256] = "";
-
-	cfg.cert_file = c.chain_path;
-	cfg.key_file = c.key_path;
-	cfg.verify_client = verify;
-	sgw_tls_server *s = sgw_tls_server_create(&cfg, e, sizeof(e));
-	if (s == nullptr)
-		fprintf(stderr, "bench_pipeline: TLS server: %s\n", e);
-	return s;
-}
-
 bool world_up(World *w)
 {
-	char err[128];
-	tpki_opts co = {};
-
-	w->pki = tpki_create(nullptr);
-	if (w->pki == nullptr || tpki_root(w->pki, "root", &w->root) != 0 ||
-	    tpki_server(w->pki, "server", TPKI_KEY_EC_P256, &w->root, &w->server) != 0)
+	if (!bench_world_up(w, kTunnel)) {
+		if (!w->error.empty())
+			fprintf(stderr, "bench_pipeline: TLS server: %s\n", w->error.c_str());
 		return false;
-	co.cn = "client1@contoso.com";
-	co.eku = TPKI_EKU_CLIENT_AUTH;
-	co.not_before = -60;
-	if (tpki_issue(w->pki, "client", &co, &w->root, &w->client) != 0)
-		return false;
-	w->trust = sgw_trust_create(SGW_TRUST_DEFAULT_MAX_ROOTS);
-	w->revoked = sgw_revoked_create();
-	if (w->trust == nullptr || w->revoked == nullptr ||
-	    sgw_trust_add_file(w->trust, w->root.cer_path, err, sizeof(err)) < 0)
-		return false;
-	w->tls = server(w->server, false);
-	w->eap = server(w->server, true);
-	if (w->tls == nullptr || w->eap == nullptr)
-		return false;
-	w->env.tls = w->tls;
-	w->env.eap_tls = w->eap;
-	w->env.trust = w->trust;
-	w->env.revoked = w->revoked;
-	w->env.aead = sgw_aead_backend_available(SGW_AEAD_BACKEND_IPSEC_MB,
-						 SGW_AEAD_AES_128_GCM) ?
-		      SGW_AEAD_BACKEND_IPSEC_MB : SGW_AEAD_BACKEND_EVP;
-	w->env.hash_bitmask = 3;
-	w->env.mru = 1500;
-	w->env.tunnel_addr = kTunnel;
-	w->env.dns[0] = A(10, 1, 0, 4);
+	}
 	w->env.addr_alloc = pool_alloc;
 	w->env.addr_free = pool_free;
 	return true;
@@ -288,14 +225,7 @@ bool world_up(World *w)
 
 void world_down(World *w)
 {
-	sgw_tls_server_destroy(w->tls);
-	sgw_tls_server_destroy(w->eap);
-	sgw_trust_destroy(w->trust);
-	sgw_revoked_destroy(w->revoked);
-	tpki_cert_free(&w->root);
-	tpki_cert_free(&w->server);
-	tpki_cert_free(&w->client);
-	tpki_destroy(w->pki);
+	bench_world_down(w);
 }
 
 // ---- one worker's worth: TCP stack, sessions, the glue of worker.c ----
@@ -368,7 +298,7 @@ void emit(void *ctx, const sgw_tcp_out *o)
 	auto *g = static_cast<Gw *>(ctx);
 	Conn *c = conn_of(g, o->daddr, static_cast<uint16_t>(o->hdr[2] << 8 | o->hdr[3]));
 	size_t plen = o->payload_len + o->payload2_len;
-	uint32_t seq = get32(o->hdr + 4);
+	uint32_t seq = sgw_get32(o->hdr + 4);
 
 	g->emitted++;
 	if (c == nullptr)
@@ -386,7 +316,7 @@ void emit(void *ctx, const sgw_tcp_out *o)
 		return;
 	}
 	if (o->hdr_len >= kHdr && o->hdr[22] == TCPOPT_TIMESTAMP)
-		c->srv_ts = get32(o->hdr + 24);
+		c->srv_ts = sgw_get32(o->hdr + 24);
 	if (plen == 0)
 		return;
 	int32_t skip = static_cast<int32_t>(c->srv_next - seq);
@@ -530,13 +460,13 @@ void header(const Conn *c, uint8_t *h, size_t hdr_len, uint32_t seq, uint32_t ac
 	    uint8_t flags)
 {
 	memset(h, 0, 20);
-	put16(h, c->port);
-	put16(h + 2, 443);
-	put32(h + 4, seq);
-	put32(h + 8, ack);
+	sgw_put16(h, c->port);
+	sgw_put16(h + 2, 443);
+	sgw_put32(h + 4, seq);
+	sgw_put32(h + 8, ack);
 	h[12] = static_cast<uint8_t>((hdr_len / 4) << 4);
 	h[13] = flags;
-	put16(h + 14, 0xffff);
+	sgw_put16(h + 14, 0xffff);
 }
 
 void ts_opt(uint8_t *o, uint32_t tsval, uint32_t tsecr)
@@ -545,8 +475,8 @@ void ts_opt(uint8_t *o, uint32_t tsval, uint32_t tsecr)
 	o[1] = TCPOPT_NOP;
 	o[2] = TCPOPT_TIMESTAMP;
 	o[3] = 10;
-	put32(o + 4, tsval);
-	put32(o + 8, tsecr);
+	sgw_put32(o + 4, tsval);
+	sgw_put32(o + 8, tsecr);
 }
 
 // A data (or pure ACK, len 0) segment at out: kHdr + len bytes.
@@ -584,8 +514,8 @@ bool tcp_connect(Gw *g, Conn *c)
 
 	header(c, syn, sizeof(syn), kClientIsn, 0, TH_SYN);
 	memcpy(syn + 20, opts, sizeof(opts));
-	put32(syn + 32, kTsval);
-	put32(syn + 36, 0);
+	sgw_put32(syn + 32, kTsval);
+	sgw_put32(syn + 36, 0);
 	input(g, c, syn, sizeof(syn));
 	if (c->srv_next == 0)
 		return false;
@@ -640,16 +570,16 @@ void ipv4(uint8_t *p, size_t len, uint32_t src, uint32_t dst)
 
 	memset(p, 0, 20);
 	p[0] = 0x45;
-	put16(p + 2, static_cast<uint32_t>(len));
+	sgw_put16(p + 2, static_cast<uint32_t>(len));
 	p[8] = 64;
 	p[9] = 17;
-	put32(p + 12, src);
-	put32(p + 16, dst);
+	sgw_put32(p + 12, src);
+	sgw_put32(p + 16, dst);
 	for (size_t i = 0; i < 20; i += 2)
 		sum += static_cast<uint32_t>(p[i] << 8 | p[i + 1]);
 	while (sum >> 16)
 		sum = (sum & 0xffff) + (sum >> 16);
-	put16(p + 10, ~sum & 0xffff);
+	sgw_put16(p + 10, ~sum & 0xffff);
 	static const std::vector<uint8_t> body = [] {
 		std::vector<uint8_t> v(4096);
 		for (size_t i = 0; i < v.size(); i++)

@@ -35,6 +35,7 @@
 #include <vector>
 
 #include "crypto/record.h"
+#include "dataplane/wire.h"
 #include "dataplane/tcp/tcp.h"
 #include "dataplane/tcp/tcp_internal.h"
 
@@ -45,24 +46,6 @@ constexpr uint16_t kClientPort = 40000;
 constexpr size_t kHdr = 32;         // 20 + NOP NOP TS
 constexpr size_t kMss = 1448;       // 1460 - 12 (timestamps)
 constexpr uint64_t kNow = 1000;
-
-void put16(uint8_t *p, uint32_t v)
-{
-	p[0] = static_cast<uint8_t>(v >> 8);
-	p[1] = static_cast<uint8_t>(v);
-}
-
-void put32(uint8_t *p, uint32_t v)
-{
-	put16(p, v >> 16);
-	put16(p + 2, v);
-}
-
-uint32_t get32(const uint8_t *p)
-{
-	return static_cast<uint32_t>(p[0]) << 24 | static_cast<uint32_t>(p[1]) << 16 |
-	       static_cast<uint32_t>(p[2]) << 8 | p[3];
-}
 
 // The application end of the connection.
 struct App {
@@ -92,7 +75,7 @@ void emit(void *ctx, const sgw_tcp_out *o)
 		tcp_opts opts;
 
 		p->synack = true;
-		p->srv_seq = get32(o->hdr + 4);
+		p->srv_seq = sgw_get32(o->hdr + 4);
 		if (tcp_parse_opts(o->hdr + 20, o->hdr_len - 20, true, &opts) &&
 		    opts.has_ts)
 			p->srv_tsval = opts.tsval;
@@ -163,13 +146,13 @@ void on_closed(void *ctx, void *, const char *)
 void header(uint8_t *h, size_t hdr_len, uint32_t seq, uint32_t ack, uint8_t flags)
 {
 	memset(h, 0, 20);
-	put16(h, kClientPort);
-	put16(h + 2, 443);
-	put32(h + 4, seq);
-	put32(h + 8, ack);
+	sgw_put16(h, kClientPort);
+	sgw_put16(h + 2, 443);
+	sgw_put32(h + 4, seq);
+	sgw_put32(h + 8, ack);
 	h[12] = static_cast<uint8_t>((hdr_len / 4) << 4);
 	h[13] = flags;
-	put16(h + 14, 0xffff);
+	sgw_put16(h + 14, 0xffff);
 }
 
 void ts_opt(uint8_t *o, uint32_t tsval, uint32_t tsecr)
@@ -178,8 +161,8 @@ void ts_opt(uint8_t *o, uint32_t tsval, uint32_t tsecr)
 	o[1] = TCPOPT_NOP;
 	o[2] = TCPOPT_TIMESTAMP;
 	o[3] = 10;
-	put32(o + 4, tsval);
-	put32(o + 8, tsecr);
+	sgw_put32(o + 4, tsval);
+	sgw_put32(o + 8, tsecr);
 }
 
 void input(Peer *p, const uint8_t *seg, size_t len)
@@ -219,8 +202,8 @@ bool connect(Peer *p)
 					TCPOPT_WSCALE, 3, 7, TCPOPT_NOP,
 					TCPOPT_TIMESTAMP, 10 };
 	memcpy(syn + 20, opts, sizeof(opts));
-	put32(syn + 32, kTsval);
-	put32(syn + 36, 0);
+	sgw_put32(syn + 32, kTsval);
+	sgw_put32(syn + 36, 0);
 	input(p, syn, sizeof(syn));
 	if (!p->synack)
 		return false;
@@ -266,7 +249,7 @@ void BM_rx_inorder(benchmark::State &state)
 	uint32_t seq = kClientIsn + 1;
 	p.emitted = 0;
 	for (auto _ : state) {
-		put32(seg.data() + 4, seq);
+		sgw_put32(seg.data() + 4, seq);
 		input(&p, seg.data(), seg.size());
 		seq += kMss;
 	}
@@ -301,7 +284,7 @@ void BM_rx_records(benchmark::State &state)
 		h[0] = SGW_TLS_CT_APPLICATION_DATA;
 		h[1] = 0x03;
 		h[2] = 0x03;
-		put16(h + 3, static_cast<uint32_t>(rec - 5));
+		sgw_put16(h + 3, static_cast<uint32_t>(rec - 5));
 	}
 	uint32_t seq = kClientIsn + 1;
 	size_t pos = 0;
@@ -315,7 +298,7 @@ void BM_rx_records(benchmark::State &state)
 		if (k < kMss)
 			memcpy(seg.data() + kHdr + k, stream.data(), kMss - k);
 		pos = (pos + kMss) % stream.size();
-		put32(seg.data() + 4, seq);
+		sgw_put32(seg.data() + 4, seq);
 		input(&p, seg.data(), seg.size());
 		seq += kMss;
 	}

@@ -85,6 +85,7 @@
 #include "dataplane/sgw_limits.h"
 #include "dataplane/tcp/tcp.h"
 #include "dataplane/tcp/tcp_internal.h"
+#include "bench/bench_tcpseg.h"
 #include "tests/support/sstp_client.h"
 extern "C" {
 #include "tests/support/testpki.h"
@@ -459,24 +460,12 @@ void gw_destroy(Gw *g)
 void header(const Conn *c, uint8_t *h, size_t hdr_len, uint32_t seq, uint32_t ack,
 	    uint8_t flags)
 {
-	memset(h, 0, 20);
-	sgw_put16(h, c->port);
-	sgw_put16(h + 2, 443);
-	sgw_put32(h + 4, seq);
-	sgw_put32(h + 8, ack);
-	h[12] = static_cast<uint8_t>((hdr_len / 4) << 4);
-	h[13] = flags;
-	sgw_put16(h + 14, 0xffff);
+	bench_tcp_header(h, hdr_len, c->port, seq, ack, flags);
 }
 
 void ts_opt(uint8_t *o, uint32_t tsval, uint32_t tsecr)
 {
-	o[0] = TCPOPT_NOP;
-	o[1] = TCPOPT_NOP;
-	o[2] = TCPOPT_TIMESTAMP;
-	o[3] = 10;
-	sgw_put32(o + 4, tsval);
-	sgw_put32(o + 8, tsecr);
+	bench_ts_opt(o, tsval, tsecr);
 }
 
 // A data (or pure ACK, len 0) segment at out: kHdr + len bytes.

@@ -62,7 +62,7 @@ void counters(benchmark::State &state)
 }
 
 void *nop_accept(void *, sgw_tcp_conn *) { return nullptr; }
-size_t nop_data(void *, void *, const uint8_t *, size_t len) { return len; }
+size_t nop_data(void *, void *, const uint8_t *, size_t len, void *) { return len; }
 void nop_fin(void *, void *) {}
 void nop_closed(void *, void *, const char *) {}
 void nop_emit(void *, const sgw_tcp_out *) {}

@@ -124,7 +124,7 @@ size_t frame_records(App *a, const uint8_t *d, size_t len)
 	return len;
 }
 
-size_t on_data(void *, void *app, const uint8_t *d, size_t len)
+size_t on_data(void *, void *app, const uint8_t *d, size_t len, void *)
 {
 	auto *a = static_cast<App *>(app);
 

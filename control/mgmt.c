@@ -1140,7 +1140,7 @@ static int serve_lines(struct sgw_mgmt *m, struct client *c, uint64_t now)
 	int answered = 0;
 	char *nl;
 
-	while (c->out == NULL && answered < REQS_PER_POLL &&
+	while (c->out == NULL && answered < REQS_PER_POLL && c->in_len > 0 &&
 	       (nl = memchr(c->in, '\n', c->in_len)) != NULL) {
 		size_t len = (size_t)(nl - c->in);
 

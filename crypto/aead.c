@@ -6,6 +6,7 @@
 #include "crypto/aead.h"
 
 #include <errno.h>
+#include <string.h>
 
 #include "crypto/aead_internal.h"
 
@@ -155,4 +156,46 @@ bool sgw_aead_open_sgl(struct sgw_aead *a, const uint8_t iv[12],
 	    !sgl_ok(seg, nseg))
 		return false;
 	return a->ops->open_sgl(a, iv, aad, aad_len, seg, nseg, tag);
+}
+
+/* The bounded fallback for a backend without its own out-of-place path
+ * (cryptodev CPU crypto): copy the pieces into dst, then run the in-place
+ * op there. Bounded by nsrc, no allocation. memmove: a piece may already
+ * sit at its own place in dst (the in-place record layer does that). */
+static size_t gather(const struct sgw_iov *src, unsigned nsrc, uint8_t *dst)
+{
+	size_t off = 0;
+
+	for (unsigned i = 0; i < nsrc; i++) {
+		if (src[i].len != 0)
+			memmove(dst + off, src[i].base, src[i].len);
+		off += src[i].len;
+	}
+	return off;
+}
+
+int sgw_aead_seal_to(struct sgw_aead *a, const uint8_t iv[12],
+		     const uint8_t *aad, size_t aad_len,
+		     const struct sgw_iov *src, unsigned nsrc,
+		     uint8_t *dst, uint8_t tag[16])
+{
+	if (a == NULL || iv == NULL || tag == NULL || dst == NULL ||
+	    !span_ok(aad, aad_len) || !sgl_ok(src, nsrc))
+		return -EINVAL;
+	if (a->ops->seal_to != NULL)
+		return a->ops->seal_to(a, iv, aad, aad_len, src, nsrc, dst, tag);
+	return a->ops->seal(a, iv, aad, aad_len, dst, gather(src, nsrc, dst), tag);
+}
+
+bool sgw_aead_open_to(struct sgw_aead *a, const uint8_t iv[12],
+		      const uint8_t *aad, size_t aad_len,
+		      const struct sgw_iov *src, unsigned nsrc,
+		      uint8_t *dst, const uint8_t tag[16])
+{
+	if (a == NULL || iv == NULL || tag == NULL || dst == NULL ||
+	    !span_ok(aad, aad_len) || !sgl_ok(src, nsrc))
+		return false;
+	if (a->ops->open_to != NULL)
+		return a->ops->open_to(a, iv, aad, aad_len, src, nsrc, dst, tag);
+	return a->ops->open(a, iv, aad, aad_len, dst, gather(src, nsrc, dst), tag);
 }

@@ -2,7 +2,8 @@
 /*
  * AEAD behind a backend interface: one struct sgw_aead holds one key for one
  * direction. Backends: OpenSSL EVP (always), intel-ipsec-mb (direct API,
- * when built with it). Both pass the same vectors (tests/test_aead.c).
+ * when built with it), DPDK cryptodev CPU crypto. All pass the same vectors
+ * (tests/test_aead.c).
  *
  * Threading: an sgw_aead is used by one lcore at a time. create/destroy
  * allocate and are called at session setup/teardown, never per packet;
@@ -80,6 +81,31 @@ bool sgw_aead_open_sgl(struct sgw_aead *a, const uint8_t iv[12],
 		       const uint8_t *aad, size_t aad_len,
 		       const struct sgw_iov *seg, unsigned nseg,
 		       const uint8_t tag[16]);
+
+/*
+ * Out of place, one pass over the bytes: this is how a record is opened
+ * from the TCP segments it straddles into the inner packet's buffer, and
+ * how an inner packet is sealed into the output without a copy first.
+ * dst must not overlap src, with one exception: a piece may lie exactly at
+ * its own offset in dst (then that piece is processed in place, as the
+ * in-place record layer does with its single piece).
+ */
+
+/* Decrypt the ciphertext pieces src[0..nsrc) (pieces of length 0 allowed)
+ * into the contiguous dst (their total length), verify the tag. Returns
+ * true only if the tag verified; on false dst holds garbage. */
+__attribute__((warn_unused_result))
+bool sgw_aead_open_to(struct sgw_aead *a, const uint8_t iv[12],
+		      const uint8_t *aad, size_t aad_len,
+		      const struct sgw_iov *src, unsigned nsrc,
+		      uint8_t *dst, const uint8_t tag[16]);
+/* Encrypt the plaintext pieces into the contiguous dst, write the tag.
+ * Returns 0, -EINVAL (lengths the backend cannot take) or -EIO. */
+__attribute__((warn_unused_result))
+int sgw_aead_seal_to(struct sgw_aead *a, const uint8_t iv[12],
+		     const uint8_t *aad, size_t aad_len,
+		     const struct sgw_iov *src, unsigned nsrc,
+		     uint8_t *dst, uint8_t tag[16]);
 
 #ifdef __cplusplus
 }

@@ -320,11 +320,22 @@ static void cd_destroy(struct sgw_aead *a)
 	free(c);
 }
 
+/*
+ * Out of place (seal_to/open_to): the bounded fallback in aead.c, which
+ * copies the pieces into dst and runs cd_seal/cd_open there in place. DPDK
+ * 22.11's rte_crypto_sym_vec does have dest_sgl, but the crypto_aesni_gcm
+ * PMD's CPU crypto handler (aesni_gcm_process_bulk) reads src_sgl only and
+ * writes back into it, ignoring dest_sgl; its FF_OOP_* flags describe the
+ * enqueue/dequeue path, not CPU crypto. Passing dest_sgl would silently
+ * encrypt the caller's source pieces instead.
+ */
 static const struct sgw_aead_ops cd_ops = {
 	.seal = cd_seal,
 	.open = cd_open,
 	.seal_sgl = cd_seal_sgl,
 	.open_sgl = cd_open_sgl,
+	.seal_to = NULL,
+	.open_to = NULL,
 	.rekey = cd_rekey,
 	.destroy = cd_destroy,
 };

@@ -74,6 +74,23 @@ static bool update_sgl(EVP_CIPHER_CTX *ctx, const struct sgw_iov *seg,
 	return true;
 }
 
+/* Out of place: each piece is written at its offset in dst. */
+static bool update_to(EVP_CIPHER_CTX *ctx, const struct sgw_iov *src,
+		      unsigned nsrc, uint8_t *dst)
+{
+	for (unsigned i = 0; i < nsrc; i++) {
+		int outl = 0;
+
+		if (src[i].len == 0)
+			continue;
+		if (EVP_CipherUpdate(ctx, dst, &outl, src[i].base, (int)src[i].len) != 1 ||
+		    (size_t)outl != src[i].len)
+			return false;
+		dst += src[i].len;
+	}
+	return true;
+}
+
 static bool finish_seal(EVP_CIPHER_CTX *ctx, uint8_t *tag)
 {
 	int outl = 0;
@@ -158,6 +175,33 @@ static bool evp_open_sgl(struct sgw_aead *a, const uint8_t *iv,
 	return failed();
 }
 
+static int evp_seal_to(struct sgw_aead *a, const uint8_t *iv,
+		       const uint8_t *aad, size_t aad_len,
+		       const struct sgw_iov *src, unsigned nsrc, uint8_t *dst,
+		       uint8_t *tag)
+{
+	EVP_CIPHER_CTX *ctx = ctx_of(a);
+
+	if (start(ctx, iv, EVP_DIR_SEAL, aad, aad_len) &&
+	    update_to(ctx, src, nsrc, dst) && finish_seal(ctx, tag))
+		return 0;
+	failed();
+	return -EIO;
+}
+
+static bool evp_open_to(struct sgw_aead *a, const uint8_t *iv,
+			const uint8_t *aad, size_t aad_len,
+			const struct sgw_iov *src, unsigned nsrc, uint8_t *dst,
+			const uint8_t *tag)
+{
+	EVP_CIPHER_CTX *ctx = ctx_of(a);
+
+	if (start(ctx, iv, EVP_DIR_OPEN, aad, aad_len) &&
+	    update_to(ctx, src, nsrc, dst) && finish_open(ctx, tag))
+		return true;
+	return failed();
+}
+
 static int evp_rekey(struct sgw_aead *a, const uint8_t *key)
 {
 	ERR_clear_error();
@@ -180,6 +224,8 @@ static const struct sgw_aead_ops evp_ops = {
 	.open = evp_open,
 	.seal_sgl = evp_seal_sgl,
 	.open_sgl = evp_open_sgl,
+	.seal_to = evp_seal_to,
+	.open_to = evp_open_to,
 	.rekey = evp_rekey,
 	.destroy = evp_destroy,
 };

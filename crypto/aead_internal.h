@@ -40,6 +40,16 @@ struct sgw_aead_ops {
 			 const uint8_t *aad, size_t aad_len,
 			 const struct sgw_iov *seg, unsigned nseg,
 			 const uint8_t *tag);
+	/* Out of place from a segment list into contiguous dst (NULL: aead.c
+	 * gathers into dst and runs the in-place op). */
+	int (*seal_to)(struct sgw_aead *a, const uint8_t *iv,
+		       const uint8_t *aad, size_t aad_len,
+		       const struct sgw_iov *src, unsigned nsrc, uint8_t *dst,
+		       uint8_t *tag);
+	bool (*open_to)(struct sgw_aead *a, const uint8_t *iv,
+			const uint8_t *aad, size_t aad_len,
+			const struct sgw_iov *src, unsigned nsrc, uint8_t *dst,
+			const uint8_t *tag);
 	/* Replace the key in place (TLS 1.3 KeyUpdate): no allocation. */
 	int (*rekey)(struct sgw_aead *a, const uint8_t *key);
 	/* Wipe and free the whole backend object. */

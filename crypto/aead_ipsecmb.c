@@ -2,8 +2,9 @@
 /*
  * intel-ipsec-mb AEAD backend (direct API, v1.3): AES-GCM through
  * IMB_AES{128,256}_GCM_{ENC,DEC} (contiguous) and INIT/UPDATE/FINALIZE
- * (segment lists); ChaCha20-Poly1305 through the chacha20_poly1305
- * init/update/finalize direct API for both shapes.
+ * (segment lists, and segment list in, contiguous buffer out);
+ * ChaCha20-Poly1305 through the chacha20_poly1305 init/update/finalize
+ * direct API for all three shapes.
  *
  * The IMB_MGR: one per process, set up once (pthread_once). Only its
  * direct-API function pointers are used, and those are read-only after
@@ -141,6 +142,39 @@ static bool gcm##BITS##_open_sgl(struct sgw_aead *a, const uint8_t *iv,      \
 	IMB_AES##BITS##_GCM_DEC_FINALIZE(mgr, k, &ctx, t, sizeof(t));         \
 	return CRYPTO_memcmp(t, tag, sizeof(t)) == 0;                         \
 }                                                                             \
+static int gcm##BITS##_seal_to(struct sgw_aead *a, const uint8_t *iv,        \
+			       const uint8_t *aad, size_t aad_len,            \
+			       const struct sgw_iov *src, unsigned nsrc,      \
+			       uint8_t *dst, uint8_t *tag)                    \
+{                                                                             \
+	const struct gcm_key_data *k = &mb_of(a)->key.gcm;                    \
+	struct gcm_context_data ctx;                                          \
+									      \
+	IMB_AES##BITS##_GCM_INIT(mgr, k, &ctx, iv, nz(aad), aad_len);         \
+	for (unsigned i = 0; i < nsrc; dst += src[i].len, i++)                \
+		if (src[i].len != 0)                                          \
+			IMB_AES##BITS##_GCM_ENC_UPDATE(mgr, k, &ctx,          \
+				dst, src[i].base, src[i].len);                \
+	IMB_AES##BITS##_GCM_ENC_FINALIZE(mgr, k, &ctx, tag, SGW_AEAD_TAG_LEN);\
+	return 0;                                                             \
+}                                                                             \
+static bool gcm##BITS##_open_to(struct sgw_aead *a, const uint8_t *iv,       \
+				const uint8_t *aad, size_t aad_len,           \
+				const struct sgw_iov *src, unsigned nsrc,     \
+				uint8_t *dst, const uint8_t *tag)             \
+{                                                                             \
+	const struct gcm_key_data *k = &mb_of(a)->key.gcm;                    \
+	struct gcm_context_data ctx;                                          \
+	uint8_t t[SGW_AEAD_TAG_LEN];                                          \
+									      \
+	IMB_AES##BITS##_GCM_INIT(mgr, k, &ctx, iv, nz(aad), aad_len);         \
+	for (unsigned i = 0; i < nsrc; dst += src[i].len, i++)                \
+		if (src[i].len != 0)                                          \
+			IMB_AES##BITS##_GCM_DEC_UPDATE(mgr, k, &ctx,          \
+				dst, src[i].base, src[i].len);                \
+	IMB_AES##BITS##_GCM_DEC_FINALIZE(mgr, k, &ctx, t, sizeof(t));         \
+	return CRYPTO_memcmp(t, tag, sizeof(t)) == 0;                         \
+}                                                                             \
 static int gcm##BITS##_rekey(struct sgw_aead *a, const uint8_t *key)         \
 {                                                                             \
 	IMB_AES##BITS##_GCM_PRE(mgr, key, &mb_of(a)->key.gcm);                \
@@ -158,22 +192,23 @@ static void chacha_start(struct sgw_aead *a,
 				   nz(aad), aad_len);
 }
 
+/* dst == src for in place; otherwise they must not overlap. */
 static void chacha_enc(struct sgw_aead *a,
 		       struct chacha20_poly1305_context_data *ctx,
-		       uint8_t *buf, size_t len)
+		       uint8_t *dst, const uint8_t *src, size_t len)
 {
 	if (len != 0)
 		IMB_CHACHA20_POLY1305_ENC_UPDATE(mgr, mb_of(a)->key.chacha,
-						 ctx, buf, buf, len);
+						 ctx, dst, src, len);
 }
 
 static void chacha_dec(struct sgw_aead *a,
 		       struct chacha20_poly1305_context_data *ctx,
-		       uint8_t *buf, size_t len)
+		       uint8_t *dst, const uint8_t *src, size_t len)
 {
 	if (len != 0)
 		IMB_CHACHA20_POLY1305_DEC_UPDATE(mgr, mb_of(a)->key.chacha,
-						 ctx, buf, buf, len);
+						 ctx, dst, src, len);
 }
 
 static bool chacha_check(struct chacha20_poly1305_context_data *ctx,
@@ -192,7 +227,7 @@ static int chacha_seal(struct sgw_aead *a, const uint8_t *iv,
 	struct chacha20_poly1305_context_data ctx;
 
 	chacha_start(a, &ctx, iv, aad, aad_len);
-	chacha_enc(a, &ctx, buf, len);
+	chacha_enc(a, &ctx, buf, buf, len);
 	IMB_CHACHA20_POLY1305_ENC_FINALIZE(mgr, &ctx, tag, SGW_AEAD_TAG_LEN);
 	return 0;
 }
@@ -204,7 +239,7 @@ static bool chacha_open(struct sgw_aead *a, const uint8_t *iv,
 	struct chacha20_poly1305_context_data ctx;
 
 	chacha_start(a, &ctx, iv, aad, aad_len);
-	chacha_dec(a, &ctx, buf, len);
+	chacha_dec(a, &ctx, buf, buf, len);
 	return chacha_check(&ctx, tag);
 }
 
@@ -217,7 +252,7 @@ static int chacha_seal_sgl(struct sgw_aead *a, const uint8_t *iv,
 
 	chacha_start(a, &ctx, iv, aad, aad_len);
 	for (unsigned i = 0; i < nseg; i++)
-		chacha_enc(a, &ctx, seg[i].base, seg[i].len);
+		chacha_enc(a, &ctx, seg[i].base, seg[i].base, seg[i].len);
 	IMB_CHACHA20_POLY1305_ENC_FINALIZE(mgr, &ctx, tag, SGW_AEAD_TAG_LEN);
 	return 0;
 }
@@ -231,7 +266,35 @@ static bool chacha_open_sgl(struct sgw_aead *a, const uint8_t *iv,
 
 	chacha_start(a, &ctx, iv, aad, aad_len);
 	for (unsigned i = 0; i < nseg; i++)
-		chacha_dec(a, &ctx, seg[i].base, seg[i].len);
+		chacha_dec(a, &ctx, seg[i].base, seg[i].base, seg[i].len);
+	return chacha_check(&ctx, tag);
+}
+
+/* Out of place: piece i lands at its offset in dst, one pass. */
+static int chacha_seal_to(struct sgw_aead *a, const uint8_t *iv,
+			  const uint8_t *aad, size_t aad_len,
+			  const struct sgw_iov *src, unsigned nsrc,
+			  uint8_t *dst, uint8_t *tag)
+{
+	struct chacha20_poly1305_context_data ctx;
+
+	chacha_start(a, &ctx, iv, aad, aad_len);
+	for (unsigned i = 0; i < nsrc; dst += src[i].len, i++)
+		chacha_enc(a, &ctx, dst, src[i].base, src[i].len);
+	IMB_CHACHA20_POLY1305_ENC_FINALIZE(mgr, &ctx, tag, SGW_AEAD_TAG_LEN);
+	return 0;
+}
+
+static bool chacha_open_to(struct sgw_aead *a, const uint8_t *iv,
+			   const uint8_t *aad, size_t aad_len,
+			   const struct sgw_iov *src, unsigned nsrc,
+			   uint8_t *dst, const uint8_t *tag)
+{
+	struct chacha20_poly1305_context_data ctx;
+
+	chacha_start(a, &ctx, iv, aad, aad_len);
+	for (unsigned i = 0; i < nsrc; dst += src[i].len, i++)
+		chacha_dec(a, &ctx, dst, src[i].base, src[i].len);
 	return chacha_check(&ctx, tag);
 }
 
@@ -254,6 +317,8 @@ static const struct sgw_aead_ops gcm128_ops = {
 	.open = gcm128_open,
 	.seal_sgl = gcm128_seal_sgl,
 	.open_sgl = gcm128_open_sgl,
+	.seal_to = gcm128_seal_to,
+	.open_to = gcm128_open_to,
 	.rekey = gcm128_rekey,
 	.destroy = mb_destroy,
 };
@@ -263,6 +328,8 @@ static const struct sgw_aead_ops gcm256_ops = {
 	.open = gcm256_open,
 	.seal_sgl = gcm256_seal_sgl,
 	.open_sgl = gcm256_open_sgl,
+	.seal_to = gcm256_seal_to,
+	.open_to = gcm256_open_to,
 	.rekey = gcm256_rekey,
 	.destroy = mb_destroy,
 };
@@ -272,6 +339,8 @@ static const struct sgw_aead_ops chacha_ops = {
 	.open = chacha_open,
 	.seal_sgl = chacha_seal_sgl,
 	.open_sgl = chacha_open_sgl,
+	.seal_to = chacha_seal_to,
+	.open_to = chacha_open_to,
 	.rekey = chacha_rekey,
 	.destroy = mb_destroy,
 };

@@ -56,11 +56,34 @@ struct rec_out {
 	uint8_t alert;
 };
 
+/* One whole record to open, wherever its bytes lie: the pieces (one for an
+ * in-place open), its header and the bytes after it (TLS 1.2's explicit
+ * nonce, a CCS body) gathered, and where the plaintext goes: right after
+ * the headroom for in place (the ciphertext piece is then dst itself), a
+ * separate buffer otherwise. The per-version open bodies and everything
+ * after the AEAD (inner12, inner13: alerts, KeyUpdate, padding) are shared
+ * by sgw_record_open and sgw_record_open_to through this. */
+struct rec_in {
+	const struct sgw_iov *v;
+	unsigned nv;
+	size_t body_len;           /* record length - REC_HDR */
+	uint8_t hdr[REC_HDR + TLS12_NONCE];
+	uint8_t *dst;
+};
+
+/* One record to seal: its plaintext as pieces (one, already at the body,
+ * for an in-place seal), the record goes to rec. */
+struct seal_in {
+	const struct sgw_iov *v;
+	unsigned nv;
+	size_t len;
+	uint8_t *rec;
+};
+
 struct rec_ops {
-	enum sgw_record_status (*open)(struct sgw_record *r, uint8_t *rec,
-				       size_t len, struct rec_out *o);
-	size_t (*seal)(struct sgw_record *r, uint8_t type, uint8_t *rec,
-		       size_t plain_len);
+	enum sgw_record_status (*open)(struct sgw_record *r,
+				       const struct rec_in *in, struct rec_out *o);
+	size_t (*seal)(struct sgw_record *r, uint8_t type, const struct seal_in *in);
 	uint8_t headroom;
 	uint8_t tailroom;
 };
@@ -271,17 +294,98 @@ static enum sgw_record_status ccs13(const struct sgw_record *r,
 	return SGW_REC_BAD_RECORD;
 }
 
-static enum sgw_record_status open13(struct sgw_record *r, uint8_t *rec,
-				     size_t len, struct rec_out *o)
+/* ---- pieces ---- */
+
+/* n bytes from offset off of the pieces into out (the header, TLS 1.2's
+ * explicit nonce, the tag: small fields that a piece boundary may cut).
+ * The caller checked that the pieces hold them. */
+static void gather_at(const struct sgw_iov *v, unsigned nv, size_t off,
+		      uint8_t *out, size_t n)
+{
+	for (unsigned i = 0; i < nv && n > 0; i++) {
+		if (off >= v[i].len) {
+			off -= v[i].len;
+			continue;
+		}
+		size_t k = v[i].len - off < n ? v[i].len - off : n;
+
+		memcpy(out, v[i].base + off, k);
+		out += k;
+		n -= k;
+		off = 0;
+	}
+}
+
+/* The n > 0 bytes at offset off of the pieces, as at most max pieces in
+ * out (empty pieces skipped): their count, or 0 if more are needed. */
+static unsigned slice(const struct sgw_iov *v, unsigned nv, size_t off,
+		      size_t n, struct sgw_iov *out, unsigned max)
+{
+	unsigned k = 0;
+
+	for (unsigned i = 0; i < nv && n > 0; i++) {
+		if (off >= v[i].len) {
+			off -= v[i].len;
+			continue;
+		}
+		if (k == max)
+			return 0;
+		size_t len = v[i].len - off < n ? v[i].len - off : n;
+
+		out[k++] = (struct sgw_iov){ v[i].base + off, len };
+		n -= len;
+		off = 0;
+	}
+	return n == 0 ? k : 0;
+}
+
+/* Decrypt the len ciphertext bytes at offset off of the record into
+ * in->dst and check the tag that follows them; rx.seq moves on success
+ * only. In place, the one ciphertext piece is dst itself. */
+static enum sgw_record_status decrypt(struct sgw_record *r, const struct rec_in *in,
+				      const uint8_t *nonce, const uint8_t *aad,
+				      size_t aad_len, size_t off, size_t len)
+{
+	struct sgw_iov ct[SGW_RECORD_MAX_PIECES];
+	uint8_t tag[TAG];
+	unsigned n = 0;
+
+	if (len > 0) {
+		n = slice(in->v, in->nv, off, len, ct, SGW_RECORD_MAX_PIECES);
+		if (n == 0)
+			return SGW_REC_BAD_RECORD; /* see sgw_record_open_to */
+	}
+	gather_at(in->v, in->nv, off + len, tag, TAG);
+	if (!sgw_aead_open_to(r->rx.aead, nonce, aad, aad_len, ct, n, in->dst, tag))
+		return SGW_REC_BAD_MAC;
+	r->rx.seq++;
+	return SGW_REC_OK;
+}
+
+/* Encrypt the plaintext pieces into the record's body, the tag after it;
+ * tx.seq moves on success only. */
+static bool encrypt(struct sgw_record *r, const struct sgw_iov *v, unsigned nv,
+		    size_t len, const uint8_t *nonce, const uint8_t *aad,
+		    size_t aad_len, uint8_t *body)
+{
+	if (sgw_aead_seal_to(r->tx.aead, nonce, aad, aad_len, v, nv, body,
+			     body + len) != 0)
+		return false;
+	r->tx.seq++;
+	return true;
+}
+
+static enum sgw_record_status open13(struct sgw_record *r, const struct rec_in *in,
+				     struct rec_out *o)
 {
 	uint8_t nonce[SGW_AEAD_IV_LEN];
-	uint8_t *body = rec + REC_HDR;
-	size_t inner;
+	size_t len = in->body_len, inner;
+	enum sgw_record_status st;
 
-	if (rec[0] == SGW_TLS_CT_CHANGE_CIPHER_SPEC)
-		return ccs13(r, body, len);
+	if (in->hdr[0] == SGW_TLS_CT_CHANGE_CIPHER_SPEC)
+		return ccs13(r, in->hdr + REC_HDR, len);
 	/* RFC 8446 5.2: every later record is opaque_type application_data. */
-	if (rec[0] != SGW_TLS_CT_APPLICATION_DATA || len < 1 + TAG)
+	if (in->hdr[0] != SGW_TLS_CT_APPLICATION_DATA || len < 1 + TAG)
 		return SGW_REC_BAD_RECORD;
 	inner = len - TAG;
 	if (inner > TLS13_MAX_INNER)
@@ -289,29 +393,28 @@ static enum sgw_record_status open13(struct sgw_record *r, uint8_t *rec,
 	if (seq_exhausted(&r->rx))
 		return SGW_REC_BAD_RECORD;
 	nonce13(nonce, r->rx.iv, r->rx.seq);
-	if (!sgw_aead_open(r->rx.aead, nonce, rec, REC_HDR, body, inner,
-			   body + inner))
-		return SGW_REC_BAD_MAC;
-	r->rx.seq++;
+	st = decrypt(r, in, nonce, in->hdr, REC_HDR, REC_HDR, inner);
+	if (st != SGW_REC_OK)
+		return st;
 	r->rx_protected_seen = true;
-	return inner13(r, body, inner, o);
+	return inner13(r, in->dst, inner, o);
 }
 
-static size_t seal13(struct sgw_record *r, uint8_t type, uint8_t *rec,
-		     size_t plain_len)
+/* No padding: the inner type follows the content directly. */
+static size_t seal13(struct sgw_record *r, uint8_t type, const struct seal_in *in)
 {
 	uint8_t nonce[SGW_AEAD_IV_LEN];
-	uint8_t *body = rec + REC_HDR;
-	size_t inner = plain_len + 1;
+	struct sgw_iov v[SGW_RECORD_MAX_PIECES + 1];
+	size_t inner = in->len + 1;
 
-	/* No padding: the inner type follows the content directly. */
-	body[plain_len] = type;
-	put_hdr(rec, SGW_TLS_CT_APPLICATION_DATA, inner + TAG);
-	nonce13(nonce, r->tx.iv, r->tx.seq);
-	if (sgw_aead_seal(r->tx.aead, nonce, rec, REC_HDR, body, inner,
-			  body + inner) != 0)
+	if (in->nv > SGW_RECORD_MAX_PIECES)
 		return 0;
-	r->tx.seq++;
+	memcpy(v, in->v, in->nv * sizeof(v[0]));
+	v[in->nv] = (struct sgw_iov){ &type, 1 };
+	put_hdr(in->rec, SGW_TLS_CT_APPLICATION_DATA, inner + TAG);
+	nonce13(nonce, r->tx.iv, r->tx.seq);
+	if (!encrypt(r, v, in->nv + 1, inner, nonce, in->rec, REC_HDR, in->rec + REC_HDR))
+		return 0;
 	return REC_HDR + inner + TAG;
 }
 
@@ -336,87 +439,85 @@ static enum sgw_record_status inner12(uint8_t type, uint8_t *p, size_t len,
 	}
 }
 
-static enum sgw_record_status open12(struct sgw_record *r, uint8_t *rec,
-				     size_t len, struct rec_out *o)
+/* TLS 1.2: the checks both suites share; *plain_len from the body. */
+static enum sgw_record_status check12(const struct sgw_record *r,
+				      const struct rec_in *in, size_t nonce_len,
+				      size_t *plain_len)
 {
-	uint8_t nonce[SGW_AEAD_IV_LEN], aad[16];
-	uint8_t *body = rec + REC_HDR + TLS12_NONCE;
-	size_t plain_len;
-
-	if (rec[0] == SGW_TLS_CT_CHANGE_CIPHER_SPEC || len < TLS12_NONCE + TAG)
+	if (in->hdr[0] == SGW_TLS_CT_CHANGE_CIPHER_SPEC ||
+	    in->body_len < nonce_len + TAG)
 		return SGW_REC_BAD_RECORD;
-	plain_len = len - TLS12_NONCE - TAG;
-	if (plain_len > SGW_TLS_MAX_PLAINTEXT)
+	*plain_len = in->body_len - nonce_len - TAG;
+	if (*plain_len > SGW_TLS_MAX_PLAINTEXT)
 		return SGW_REC_OVERFLOW;
 	if (seq_exhausted(&r->rx))
 		return SGW_REC_BAD_RECORD;
-	nonce12(nonce, r->rx.iv, rec + REC_HDR);
-	aad12(aad, r->rx.seq, rec[0], plain_len);
-	if (!sgw_aead_open(r->rx.aead, nonce, aad, TLS12_AAD, body, plain_len,
-			   body + plain_len))
-		return SGW_REC_BAD_MAC;
-	r->rx.seq++;
-	return inner12(rec[0], body, plain_len, o);
+	return SGW_REC_OK;
+}
+
+static enum sgw_record_status open12(struct sgw_record *r, const struct rec_in *in,
+				     struct rec_out *o)
+{
+	uint8_t nonce[SGW_AEAD_IV_LEN], aad[16];
+	size_t plain_len = 0;
+	enum sgw_record_status st = check12(r, in, TLS12_NONCE, &plain_len);
+
+	if (st != SGW_REC_OK)
+		return st;
+	nonce12(nonce, r->rx.iv, in->hdr + REC_HDR);
+	aad12(aad, r->rx.seq, in->hdr[0], plain_len);
+	st = decrypt(r, in, nonce, aad, TLS12_AAD, REC_HDR + TLS12_NONCE, plain_len);
+	if (st != SGW_REC_OK)
+		return st;
+	return inner12(in->hdr[0], in->dst, plain_len, o);
 }
 
 /* The explicit nonce we send is our sequence number (RFC 5288 3 allows any
  * unique value; the counter is the one that can never repeat). */
-static size_t seal12(struct sgw_record *r, uint8_t type, uint8_t *rec,
-		     size_t plain_len)
+static size_t seal12(struct sgw_record *r, uint8_t type, const struct seal_in *in)
 {
 	uint8_t nonce[SGW_AEAD_IV_LEN], aad[16];
-	uint8_t *body = rec + REC_HDR + TLS12_NONCE;
+	uint8_t *rec = in->rec;
 
-	put_hdr(rec, type, TLS12_NONCE + plain_len + TAG);
+	put_hdr(rec, type, TLS12_NONCE + in->len + TAG);
 	put_be64(rec + REC_HDR, r->tx.seq);
 	nonce12(nonce, r->tx.iv, rec + REC_HDR);
-	aad12(aad, r->tx.seq, type, plain_len);
-	if (sgw_aead_seal(r->tx.aead, nonce, aad, TLS12_AAD, body, plain_len,
-			  body + plain_len) != 0)
+	aad12(aad, r->tx.seq, type, in->len);
+	if (!encrypt(r, in->v, in->nv, in->len, nonce, aad, TLS12_AAD,
+		     rec + REC_HDR + TLS12_NONCE))
 		return 0;
-	r->tx.seq++;
-	return REC_HDR + TLS12_NONCE + plain_len + TAG;
+	return REC_HDR + TLS12_NONCE + in->len + TAG;
 }
 
 /* RFC 7905 2: TLS 1.2 ChaCha20-Poly1305 has no explicit nonce; the nonce is
  * the 12-byte iv XOR seq as in 1.3, the AAD is the 1.2 one. */
-static enum sgw_record_status open12c(struct sgw_record *r, uint8_t *rec,
-				      size_t len, struct rec_out *o)
+static enum sgw_record_status open12c(struct sgw_record *r, const struct rec_in *in,
+				      struct rec_out *o)
 {
 	uint8_t nonce[SGW_AEAD_IV_LEN], aad[16];
-	uint8_t *body = rec + REC_HDR;
-	size_t plain_len;
+	size_t plain_len = 0;
+	enum sgw_record_status st = check12(r, in, 0, &plain_len);
 
-	if (rec[0] == SGW_TLS_CT_CHANGE_CIPHER_SPEC || len < TAG)
-		return SGW_REC_BAD_RECORD;
-	plain_len = len - TAG;
-	if (plain_len > SGW_TLS_MAX_PLAINTEXT)
-		return SGW_REC_OVERFLOW;
-	if (seq_exhausted(&r->rx))
-		return SGW_REC_BAD_RECORD;
+	if (st != SGW_REC_OK)
+		return st;
 	nonce13(nonce, r->rx.iv, r->rx.seq);
-	aad12(aad, r->rx.seq, rec[0], plain_len);
-	if (!sgw_aead_open(r->rx.aead, nonce, aad, TLS12_AAD, body, plain_len,
-			   body + plain_len))
-		return SGW_REC_BAD_MAC;
-	r->rx.seq++;
-	return inner12(rec[0], body, plain_len, o);
+	aad12(aad, r->rx.seq, in->hdr[0], plain_len);
+	st = decrypt(r, in, nonce, aad, TLS12_AAD, REC_HDR, plain_len);
+	if (st != SGW_REC_OK)
+		return st;
+	return inner12(in->hdr[0], in->dst, plain_len, o);
 }
 
-static size_t seal12c(struct sgw_record *r, uint8_t type, uint8_t *rec,
-		      size_t plain_len)
+static size_t seal12c(struct sgw_record *r, uint8_t type, const struct seal_in *in)
 {
 	uint8_t nonce[SGW_AEAD_IV_LEN], aad[16];
-	uint8_t *body = rec + REC_HDR;
 
-	put_hdr(rec, type, plain_len + TAG);
+	put_hdr(in->rec, type, in->len + TAG);
 	nonce13(nonce, r->tx.iv, r->tx.seq);
-	aad12(aad, r->tx.seq, type, plain_len);
-	if (sgw_aead_seal(r->tx.aead, nonce, aad, TLS12_AAD, body, plain_len,
-			  body + plain_len) != 0)
+	aad12(aad, r->tx.seq, type, in->len);
+	if (!encrypt(r, in->v, in->nv, in->len, nonce, aad, TLS12_AAD, in->rec + REC_HDR))
 		return 0;
-	r->tx.seq++;
-	return REC_HDR + plain_len + TAG;
+	return REC_HDR + in->len + TAG;
 }
 
 static const struct rec_ops ops12_chacha = {
@@ -538,7 +639,7 @@ long sgw_record_length(const uint8_t *buf, size_t avail)
 		return -1;
 	len = hdr_length(buf);
 	if (len > SGW_TLS_MAX_CIPHERTEXT)
-		return -1;
+		return SGW_RECORD_TOO_LONG;
 	return (long)(REC_HDR + len);
 }
 
@@ -555,17 +656,23 @@ static enum sgw_record_status check_hdr(const uint8_t *rec, size_t rec_len)
 	return SGW_REC_OK;
 }
 
-enum sgw_record_status sgw_record_open(struct sgw_record *r, uint8_t *rec,
-				       size_t rec_len, uint8_t **plain,
-				       size_t *plain_len, uint8_t *alert)
+/* Both opens: in->v and in->dst are set, the rest is filled here. */
+static enum sgw_record_status open_in(struct sgw_record *r, struct rec_in *in,
+				      size_t rec_len, uint8_t **plain,
+				      size_t *plain_len, uint8_t *alert)
 {
 	struct rec_out o = { .plain = NULL, .len = 0, .alert = 0 };
 	enum sgw_record_status st = SGW_REC_BAD_RECORD;
+	size_t h = rec_len < sizeof(in->hdr) ? rec_len : sizeof(in->hdr);
 
-	if (r != NULL && rec != NULL)
-		st = check_hdr(rec, rec_len);
-	if (st == SGW_REC_OK)
-		st = r->ops->open(r, rec, rec_len - REC_HDR, &o);
+	memset(in->hdr, 0, sizeof(in->hdr));
+	gather_at(in->v, in->nv, 0, in->hdr, h);
+	if (r != NULL)
+		st = check_hdr(in->hdr, rec_len);
+	if (st == SGW_REC_OK) {
+		in->body_len = rec_len - REC_HDR;
+		st = r->ops->open(r, in, &o);
+	}
 	if (plain != NULL)
 		*plain = o.plain;
 	if (plain_len != NULL)
@@ -573,6 +680,49 @@ enum sgw_record_status sgw_record_open(struct sgw_record *r, uint8_t *rec,
 	if (alert != NULL)
 		*alert = o.alert;
 	return st;
+}
+
+enum sgw_record_status sgw_record_open(struct sgw_record *r, uint8_t *rec,
+				       size_t rec_len, uint8_t **plain,
+				       size_t *plain_len, uint8_t *alert)
+{
+	struct sgw_iov v = { rec, rec_len };
+	/* In place: the plaintext stays where its ciphertext was. */
+	struct rec_in in = { .v = &v, .nv = 1 };
+
+	if (rec == NULL || r == NULL)
+		rec_len = 0;
+	in.dst = rec_len > 0 ? rec + r->ops->headroom : NULL;
+	return open_in(r, &in, rec_len, plain, plain_len, alert);
+}
+
+/* At least need bytes in the pieces? Stops once there are (the pieces may
+ * run on past the record); bounded by n. */
+static bool holds(const struct sgw_iov *v, unsigned n, size_t need)
+{
+	for (unsigned i = 0; i < n && need > 0; i++) {
+		if (v[i].len != 0 && v[i].base == NULL)
+			return false;
+		need -= v[i].len < need ? v[i].len : need;
+	}
+	return need == 0;
+}
+
+/* Anything wrong with the arguments is a malformed record (rec_len 0 fails
+ * check_hdr) rather than a new status: the caller drops it the same way. */
+enum sgw_record_status sgw_record_open_to(struct sgw_record *r,
+					  const struct sgw_iov *rec, unsigned n,
+					  size_t rec_len, uint8_t *dst, size_t cap,
+					  uint8_t **plain, size_t *plain_len,
+					  uint8_t *alert)
+{
+	struct rec_in in = { .v = rec, .nv = n, .dst = dst };
+
+	if (rec == NULL || dst == NULL || cap < rec_len || !holds(rec, n, rec_len)) {
+		in.nv = 0;
+		rec_len = 0;
+	}
+	return open_in(r, &in, rec_len, plain, plain_len, alert);
 }
 
 size_t sgw_record_headroom(const struct sgw_record *r)
@@ -585,6 +735,11 @@ size_t sgw_record_tailroom(const struct sgw_record *r)
 	return r->ops->tailroom;
 }
 
+static bool fits(const struct sgw_record *r, size_t plain_len, size_t cap)
+{
+	return r->ops->headroom + plain_len + r->ops->tailroom <= cap;
+}
+
 /* We protect alerts, handshake messages and data; CCS is never sealed. */
 static bool sealable(uint8_t type)
 {
@@ -595,15 +750,45 @@ static bool sealable(uint8_t type)
 size_t sgw_record_seal(struct sgw_record *r, uint8_t type, uint8_t *rec,
 		       size_t plain_len)
 {
+	struct sgw_iov v;
+	struct seal_in in = { .v = &v, .nv = 1, .len = plain_len, .rec = rec };
+
 	if (r == NULL || rec == NULL || plain_len > SGW_TLS_MAX_PLAINTEXT ||
 	    !sealable(type) || seq_exhausted(&r->tx))
 		return 0;
-	return r->ops->seal(r, type, rec, plain_len);
+	/* In place: the plaintext is where the ciphertext goes. */
+	v = (struct sgw_iov){ rec + r->ops->headroom, plain_len };
+	return r->ops->seal(r, type, &in);
 }
 
-static bool fits(const struct sgw_record *r, size_t plain_len, size_t cap)
+/* The plaintext length of the pieces, or SIZE_MAX if a piece is bad or
+ * the sum is over SGW_TLS_MAX_PLAINTEXT. */
+static size_t plain_total(const struct sgw_iov *v, unsigned n)
 {
-	return r->ops->headroom + plain_len + r->ops->tailroom <= cap;
+	size_t t = 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		if ((v[i].len != 0 && v[i].base == NULL) ||
+		    v[i].len > SGW_TLS_MAX_PLAINTEXT - t)
+			return SIZE_MAX;
+		t += v[i].len;
+	}
+	return t;
+}
+
+size_t sgw_record_seal_from(struct sgw_record *r, uint8_t type,
+			    const struct sgw_iov *plain, unsigned n,
+			    uint8_t *rec, size_t cap)
+{
+	struct seal_in in = { .v = plain, .nv = n, .rec = rec };
+
+	if (r == NULL || rec == NULL || (plain == NULL && n > 0) ||
+	    n > SGW_RECORD_MAX_PIECES || !sealable(type) || seq_exhausted(&r->tx))
+		return 0;
+	in.len = plain_total(plain, n);
+	if (in.len == SIZE_MAX || !fits(r, in.len, cap))
+		return 0;
+	return r->ops->seal(r, type, &in);
 }
 
 size_t sgw_record_seal_alert(struct sgw_record *r, bool fatal, uint8_t desc,

@@ -2,7 +2,8 @@
 /*
  * The data-plane TLS record layer: once the handshake is done its keys are
  * exported here (struct sgw_tls_keys, filled by crypto/tls.c) and the OpenSSL
- * SSL object is freed. Records are opened and sealed in place.
+ * SSL object is freed. Records are opened and sealed in place, or between
+ * scatter-gather pieces and a separate buffer (open_to, seal_from).
  *
  *   TLS 1.2 (RFC 5246 6.2.3.3, RFC 5288): AES-GCM, 8-byte explicit nonce,
  *     AAD = seq(8) || type || version || plaintext length (13 bytes).
@@ -94,7 +95,9 @@ void sgw_record_destroy(struct sgw_record *r);
 
 /* Length of the record at buf once its 5-byte header is in: 5 + length field.
  * Returns 0 if fewer than 5 bytes are available, -1 if the header is invalid
- * (unknown type, wrong version, length over SGW_TLS_MAX_CIPHERTEXT). */
+ * (unknown type, wrong version), SGW_RECORD_TOO_LONG if the length is over
+ * SGW_TLS_MAX_CIPHERTEXT (RFC 8446 5.2: record_overflow). */
+enum { SGW_RECORD_TOO_LONG = -2 };
 long sgw_record_length(const uint8_t *buf, size_t avail);
 
 /* Open one whole record (header included) in place. On SGW_REC_OK,
@@ -105,6 +108,31 @@ enum sgw_record_status sgw_record_open(struct sgw_record *r, uint8_t *rec,
 				       size_t rec_len, uint8_t **plain,
 				       size_t *plain_len, uint8_t *alert);
 
+/* The most pieces the ciphertext of one record (sgw_record_open_to) or the
+ * plaintext of one record (sgw_record_seal_from) may be cut into: a full
+ * 16 KiB record over 1448-byte TCP segments is 12. The piece lists are
+ * built on the stack, so this is a hard bound. */
+enum { SGW_RECORD_MAX_PIECES = 32 };
+
+/* Open one whole record (rec_len bytes, header included) that lies in the
+ * pieces rec[0..n) in order, from the start of rec[0] (the pieces may hold
+ * more bytes after the record; any piece boundary may cut the header, the
+ * TLS 1.2 explicit nonce, the ciphertext or the tag; empty pieces are
+ * fine). The plaintext is written to dst (cap bytes, at least rec_len),
+ * which must not overlap the pieces; the pieces are only read, in one pass
+ * of the AEAD. Same statuses as sgw_record_open, with *plain inside dst
+ * (at dst itself for application data). Refused as SGW_REC_BAD_RECORD
+ * (malformed, the call ends) before any crypto and without touching the
+ * sequence number: pieces holding fewer than rec_len bytes, NULL rec or
+ * dst, cap < rec_len, or a ciphertext cut into more than
+ * SGW_RECORD_MAX_PIECES pieces. */
+__attribute__((warn_unused_result))
+enum sgw_record_status sgw_record_open_to(struct sgw_record *r,
+					  const struct sgw_iov *rec, unsigned n,
+					  size_t rec_len, uint8_t *dst, size_t cap,
+					  uint8_t **plain, size_t *plain_len,
+					  uint8_t *alert);
+
 /* Sealing: the caller reserves sgw_record_headroom() bytes before the
  * plaintext and sgw_record_tailroom() after it, then calls seal with rec =
  * start of the headroom. Returns the whole record length (header included),
@@ -114,6 +142,19 @@ size_t sgw_record_tailroom(const struct sgw_record *r);
 __attribute__((warn_unused_result))
 size_t sgw_record_seal(struct sgw_record *r, uint8_t type, uint8_t *rec,
 		       size_t plain_len);
+
+/* Seal one record of type whose plaintext is the concatenation of
+ * plain[0..n) (at most SGW_RECORD_MAX_PIECES pieces, SGW_TLS_MAX_PLAINTEXT
+ * bytes, empty pieces fine) into rec (cap bytes: sgw_record_headroom +
+ * plaintext + sgw_record_tailroom at least), which must not overlap the
+ * pieces; the pieces are only read, in one pass of the AEAD. The record is
+ * byte for byte what sgw_record_seal makes of the same plaintext. Returns
+ * the record length (header included) or 0 (nothing sealed, sequence
+ * number unchanged). */
+__attribute__((warn_unused_result))
+size_t sgw_record_seal_from(struct sgw_record *r, uint8_t type,
+			    const struct sgw_iov *plain, unsigned n,
+			    uint8_t *rec, size_t cap);
 
 /* Alerts (close_notify on shutdown, fatal ones on errors), sealed into out.
  * Returns the record length or 0 if cap is too small. */

@@ -4,11 +4,20 @@
  * record layer, HTTP, SSTP, PPP and the crypto binding. Each layer hands the
  * next one a buffer and returns; nothing here parses a protocol itself.
  *
- * Buffers. rx holds ciphertext until a whole TLS record is there; records
- * are opened in place and their plaintext handed up without a copy. An SSTP
- * packet that spans records is the one thing copied, into carry. tx holds
- * sealed records for the client: every record is built and sealed in place
- * at the tail of tx.
+ * Buffers, from the client. With the env's buffer callbacks (zero-copy
+ * receive, the DPDK worker), the session keeps the front of a record that
+ * has not all arrived as references to the caller's buffers (pc: TCP
+ * segments), and opens each whole record straight from them into a fresh
+ * buffer from env->rx_alloc; an IPv4 packet that ends that record leaves
+ * in that very buffer (env->to_vnet_buf). Without them, or for bytes the
+ * caller cannot lend (buf NULL), rx holds ciphertext until a whole record
+ * is there and records are opened in place. An SSTP packet that spans
+ * records is the one thing copied, into carry.
+ *
+ * Buffers, to the client. tx holds sealed records: control records are
+ * built and sealed in place at the tail of tx; an inner packet is sealed
+ * from where it lies (the VNet buffer) into tx, the encryption doing the
+ * one pass over its bytes.
  *
  * Lifetime of the handshake state: tls (the SSL object) is freed as soon as
  * its keys are exported, http once the 200 is sent, the EAP-TLS object as
@@ -32,6 +41,14 @@
 #include "dataplane/sgw_limits.h"
 #include "dataplane/sstp.h"
 
+/* Received bytes held by reference (env->buf_ref): the front of a TLS
+ * record whose rest has not arrived. */
+struct rx_piece {
+	void *buf;
+	uint8_t *p;
+	size_t len;
+};
+
 struct sgw_session {
 	const struct sgw_session_env *env;
 	enum sgw_session_phase phase;
@@ -52,6 +69,11 @@ struct sgw_session {
 	struct sgw_sstp sstp;
 
 	size_t rx_len;
+	struct rx_piece pc[SGW_SESSION_RX_PIECES]; /* held by reference */
+	unsigned npc;
+	size_t pc_len;
+	void *zc_buf;                   /* the buffer the record is open in */
+	const uint8_t *zc_end;          /* end of its plaintext */
 	size_t carry_len;
 	size_t tx_head, tx_len;
 	uint8_t *rx;                    /* SGW_SESSION_RX_BUF */
@@ -350,8 +372,26 @@ static void network_up(struct sgw_session *s)
 
 static void deliver_ip(struct sgw_session *s, const struct sgw_ppp_ipv4 *ip)
 {
+	uint32_t dst = (uint32_t)ip->pkt[16] << 24 | (uint32_t)ip->pkt[17] << 16 |
+		       (uint32_t)ip->pkt[18] << 8 | ip->pkt[19];
+
+	/* Client-to-client is off: another client's address, or a pool
+	 * address nobody holds, is not the VNet's. */
+	if (s->env->addr_is_client != NULL && dst != s->env->tunnel_addr &&
+	    s->env->addr_is_client(s->env->pool_ctx, dst)) {
+		s->info.drops++;
+		return;
+	}
 	s->info.rx_packets++;
 	s->info.rx_bytes += ip->len;
+	/* The packet ends the record opened into zc_buf: it leaves in it. */
+	if (s->zc_buf != NULL && ip->pkt + ip->len == s->zc_end) {
+		void *b = s->zc_buf;
+
+		s->zc_buf = NULL;
+		s->env->to_vnet_buf(s->env->vnet_ctx, s, b, ip->pkt, ip->len);
+		return;
+	}
 	if (s->env->to_vnet != NULL)
 		s->env->to_vnet(s->env->vnet_ctx, s, ip->pkt, ip->len);
 }
@@ -435,8 +475,15 @@ static void sstp_ppp(struct sgw_session *s, const uint8_t *f, size_t len)
 		return;
 	}
 	open_ppp(s);
-	if (s->phase != SGW_SESSION_CLOSED)
-		ppp_events(s, sgw_ppp_input(s->ppp, f, len, s->now, &ip), &ip);
+	if (s->phase == SGW_SESSION_CLOSED)
+		return;
+	const struct sgw_ppp_stats *ps = sgw_ppp_stats(s->ppp);
+	uint64_t refused = ps->ipv4_not_open + ps->ipv4_malformed + ps->ipv4_spoofed;
+
+	ppp_events(s, sgw_ppp_input(s->ppp, f, len, s->now, &ip), &ip);
+	/* IPv4 that PPP refused (spoofed source, malformed, IPCP not open). */
+	s->info.drops += ps->ipv4_not_open + ps->ipv4_malformed + ps->ipv4_spoofed -
+				 refused;
 }
 
 static void sstp_event(struct sgw_session *s, enum sgw_sstp_event ev,
@@ -599,13 +646,14 @@ static void record_fatal(struct sgw_session *s, uint8_t alert, const char *why)
 	finish(s);
 }
 
-/* One whole record, in place. */
-static void record(struct sgw_session *s, uint8_t *rec, size_t len)
+/* What an opened record says. */
+static void record_result(struct sgw_session *s, enum sgw_record_status st,
+			  uint8_t *plain, size_t plen, uint8_t alert)
 {
-	uint8_t *plain = NULL, alert = 0, *p;
-	size_t plen = 0, n;
+	uint8_t *p;
+	size_t n;
 
-	switch (sgw_record_open(s->rec, rec, len, &plain, &plen, &alert)) {
+	switch (st) {
 	case SGW_REC_OK:
 		return plaintext(s, plain, plen);
 	case SGW_REC_CLOSE_NOTIFY:
@@ -643,6 +691,25 @@ static void record(struct sgw_session *s, uint8_t *rec, size_t len)
 	}
 }
 
+/* One whole record, in place. */
+static void record(struct sgw_session *s, uint8_t *rec, size_t len)
+{
+	uint8_t *plain = NULL, alert = 0;
+	size_t plen = 0;
+	enum sgw_record_status st = sgw_record_open(s->rec, rec, len, &plain, &plen, &alert);
+
+	record_result(s, st, plain, plen, alert);
+}
+
+/* RFC 8446 5.2: a length over 2^14 + 256 is record_overflow; anything
+ * else wrong with a header, decode_error. */
+static void bad_header(struct sgw_session *s, long rl)
+{
+	if (rl == SGW_RECORD_TOO_LONG)
+		return record_fatal(s, SGW_TLS_ALERT_RECORD_OVERFLOW, "record overflow");
+	record_fatal(s, SGW_TLS_ALERT_DECODE_ERROR, "bad record header");
+}
+
 /* Open every whole record in rx, keep the partial one at the front. */
 static void records(struct sgw_session *s)
 {
@@ -652,7 +719,7 @@ static void records(struct sgw_session *s)
 		long rl = sgw_record_length(s->rx + off, s->rx_len - off);
 
 		if (rl < 0)
-			return record_fatal(s, SGW_TLS_ALERT_DECODE_ERROR, "bad record header");
+			return bad_header(s, rl);
 		if (rl == 0 || (size_t)rl > s->rx_len - off)
 			break;
 		record(s, s->rx + off, (size_t)rl);
@@ -674,6 +741,113 @@ static void rx_append(struct sgw_session *s, const uint8_t *in, size_t len)
 		in += take;
 		len -= take;
 		records(s);
+	}
+}
+
+/* ---- zero-copy receive: records opened from the caller's buffers ---- */
+
+static bool zc_on(const struct sgw_session *s)
+{
+	return s->env->rx_alloc != NULL && s->rec != NULL && s->rx_len == 0 &&
+	       s->phase != SGW_SESSION_TLS && s->phase != SGW_SESSION_CLOSED;
+}
+
+static void pc_drop(struct sgw_session *s)
+{
+	for (unsigned i = 0; i < s->npc; i++)
+		s->env->buf_free(s->env->buf_ctx, s->pc[i].buf);
+	s->npc = 0;
+	s->pc_len = 0;
+}
+
+/* Back to copying: the held bytes go to the front of rx. */
+static void pc_spill(struct sgw_session *s)
+{
+	for (unsigned i = 0; i < s->npc; i++) {
+		memcpy(s->rx + s->rx_len, s->pc[i].p, s->pc[i].len);
+		s->rx_len += s->pc[i].len;
+	}
+	pc_drop(s);
+}
+
+/* Keep [p, p + n) of buf for the record it starts or continues. */
+static void pc_hold(struct sgw_session *s, uint8_t *p, size_t n, void *buf)
+{
+	if (s->npc == SGW_SESSION_RX_PIECES) {
+		pc_spill(s);
+		return rx_append(s, p, n);
+	}
+	s->env->buf_ref(s->env->buf_ctx, buf);
+	s->pc[s->npc++] = (struct rx_piece){ buf, p, n };
+	s->pc_len += n;
+}
+
+/* The first n held-then-new bytes, gathered (a record header). */
+static void pc_peek(const struct sgw_session *s, const uint8_t *in, uint8_t *out, size_t n)
+{
+	size_t k = 0;
+
+	for (unsigned i = 0; i < s->npc && k < n; i++)
+		for (size_t j = 0; j < s->pc[i].len && k < n; j++)
+			out[k++] = s->pc[i].p[j];
+	memcpy(out + k, in, n - k);
+}
+
+/* One whole record: the held pieces then n bytes of in. */
+static void zc_record(struct sgw_session *s, uint8_t *in, size_t n, size_t rl)
+{
+	struct sgw_iov v[SGW_SESSION_RX_PIECES + 1];
+	unsigned nv = 0;
+	uint8_t *dst = NULL, *plain = NULL, alert = 0;
+	size_t plen = 0;
+	void *ob = s->env->rx_alloc(s->env->buf_ctx, rl, &dst);
+
+	if (ob == NULL) {
+		/* No buffer (pool empty, record too big): open it in rx. */
+		pc_spill(s);
+		memcpy(s->rx + s->rx_len, in, n);
+		s->rx_len = 0;
+		return record(s, s->rx, rl);
+	}
+	for (unsigned i = 0; i < s->npc; i++)
+		v[nv++] = (struct sgw_iov){ s->pc[i].p, s->pc[i].len };
+	v[nv++] = (struct sgw_iov){ in, n };
+	enum sgw_record_status st = sgw_record_open_to(s->rec, v, nv, rl, dst, rl,
+						       &plain, &plen, &alert);
+
+	pc_drop(s);
+	s->zc_buf = ob;
+	s->zc_end = plain != NULL ? plain + plen : NULL;
+	record_result(s, st, plain, plen, alert);
+	if (s->zc_buf != NULL)
+		s->env->buf_free(s->env->buf_ctx, s->zc_buf);
+	s->zc_buf = NULL;
+}
+
+/* Bytes the caller lends (buf): whole records are opened from where they
+ * lie, the start of the next one is held by reference. Held bytes are
+ * always less than one record, so a record that completes uses them all. */
+static void zc_input(struct sgw_session *s, uint8_t *in, size_t len, void *buf)
+{
+	while (len > 0 && s->phase != SGW_SESSION_CLOSED) {
+		uint8_t hdr[SGW_TLS_RECORD_HDR];
+		long rl = 0;
+
+		if (s->pc_len + len >= sizeof(hdr)) {
+			pc_peek(s, in, hdr, sizeof(hdr));
+			rl = sgw_record_length(hdr, sizeof(hdr));
+		}
+		if (rl < 0) {
+			pc_drop(s);
+			return bad_header(s, rl);
+		}
+		if (rl == 0 || (size_t)rl > s->pc_len + len)
+			return pc_hold(s, in, len, buf);
+		size_t n = (size_t)rl - s->pc_len;
+
+		zc_record(s, in, n, (size_t)rl);
+		in += n;
+		len -= n;
 	}
 }
 
@@ -762,6 +936,8 @@ void sgw_session_destroy(struct sgw_session *s)
 		s->rec_dead = true;
 		finish(s);
 	}
+	if (s->env->buf_free != NULL)
+		pc_drop(s);
 	sgw_tls_conn_destroy(s->tls);
 	sgw_record_destroy(s->rec);
 	sgw_ppp_destroy(s->ppp);
@@ -776,13 +952,25 @@ void sgw_session_destroy(struct sgw_session *s)
 int sgw_session_input(struct sgw_session *s, const uint8_t *in, size_t len,
 		      uint64_t now_ms)
 {
+	return sgw_session_input_buf(s, in, len, NULL, now_ms);
+}
+
+int sgw_session_input_buf(struct sgw_session *s, const uint8_t *in, size_t len,
+			  void *buf, uint64_t now_ms)
+{
 	s->now = now_ms;
 	if (s->phase == SGW_SESSION_CLOSED)
 		return -EPROTO;
-	if (s->phase == SGW_SESSION_TLS)
+	if (s->phase == SGW_SESSION_TLS) {
 		tls_input(s, in, len);
-	else
+	} else if (buf != NULL && zc_on(s)) {
+		/* Only read: the cast is for struct sgw_iov. */
+		zc_input(s, (uint8_t *)(uintptr_t)in, len, buf);
+	} else {
+		if (s->npc > 0)
+			pc_spill(s);
 		rx_append(s, in, len);
+	}
 	if (s->info.end == SGW_END_INTERNAL)
 		finish(s);
 	return s->phase == SGW_SESSION_CLOSED ? -EPROTO : 0;
@@ -800,16 +988,30 @@ size_t sgw_session_output_pending(const struct sgw_session *s)
 	return s->tx_len - s->tx_head;
 }
 
+const uint8_t *sgw_session_output_peek(const struct sgw_session *s, size_t *len)
+{
+	*len = sgw_session_output_pending(s);
+	return s->tx + s->tx_head;
+}
+
+void sgw_session_output_consume(struct sgw_session *s, size_t n)
+{
+	size_t pending = sgw_session_output_pending(s);
+
+	s->tx_head += n < pending ? n : pending;
+	if (s->tx_head == s->tx_len)
+		s->tx_head = s->tx_len = 0;
+}
+
 size_t sgw_session_output(struct sgw_session *s, uint8_t *out, size_t cap)
 {
-	size_t n = sgw_session_output_pending(s);
+	size_t n;
+	const uint8_t *p = sgw_session_output_peek(s, &n);
 
 	if (n > cap)
 		n = cap;
-	memcpy(out, s->tx + s->tx_head, n);
-	s->tx_head += n;
-	if (s->tx_head == s->tx_len)
-		s->tx_head = s->tx_len = 0;
+	memcpy(out, p, n);
+	sgw_session_output_consume(s, n);
 	return n;
 }
 
@@ -821,24 +1023,27 @@ static bool ip_room(const struct sgw_session *s, size_t n)
 	       SGW_SESSION_TX_BUF;
 }
 
+/* The record is sealed from two pieces, the SSTP and PPP headers built
+ * here and the packet where it lies: no copy before the encryption. */
 int sgw_session_send_ip(struct sgw_session *s, const uint8_t *pkt, size_t len)
 {
-	size_t need = SSTP_HDR_LEN + SGW_PPP_ENCAP_LEN + len;
-	uint8_t *p, *frame;
-	size_t flen;
+	uint8_t hdr[SSTP_HDR_LEN + SGW_PPP_ENCAP_LEN];
+	size_t rlen = sgw_record_headroom(s->rec) + sizeof(hdr) + len +
+		      sgw_record_tailroom(s->rec);
+	/* Only read: the casts are for struct sgw_iov. */
+	const struct sgw_iov v[2] = { { hdr, sizeof(hdr) }, { (uint8_t *)(uintptr_t)pkt, len } };
+	uint8_t *r;
+	size_t n;
 
-	if (s->phase != SGW_SESSION_ESTABLISHED ||
-	    !ip_room(s, sgw_record_headroom(s->rec) + need + sgw_record_tailroom(s->rec)))
+	if (s->phase != SGW_SESSION_ESTABLISHED || !ip_room(s, rlen) ||
+	    (r = tx_reserve(s, rlen)) == NULL ||
+	    sgw_ppp_ipv4_encap(s->ppp, hdr + sizeof(hdr), len) == NULL ||
+	    sgw_sstp_data_hdr(hdr, SGW_PPP_ENCAP_LEN + len) != 0)
 		goto drop;
-	p = rec_begin(s, need);
-	if (p == NULL)
+	n = sgw_record_seal_from(s->rec, SGW_TLS_CT_APPLICATION_DATA, v, 2, r, rlen);
+	if (n == 0)
 		goto drop;
-	memcpy(p + SSTP_HDR_LEN + SGW_PPP_ENCAP_LEN, pkt, len);
-	frame = sgw_ppp_ipv4_encap(s->ppp, p + SSTP_HDR_LEN + SGW_PPP_ENCAP_LEN, len);
-	flen = len + SGW_PPP_ENCAP_LEN;
-	if (frame == NULL || sgw_sstp_data_hdr(p, flen) != 0 ||
-	    !rec_commit(s, SGW_TLS_CT_APPLICATION_DATA, SSTP_HDR_LEN + flen))
-		goto drop;
+	s->tx_len += n;
 	s->info.tx_packets++;
 	s->info.tx_bytes += len;
 	return 0;

@@ -55,10 +55,29 @@ struct sgw_session_env {
 	/* Address pool (control/pool.c through these): identity is the CN. */
 	int (*addr_alloc)(void *ctx, const char *identity, uint32_t *addr);
 	void (*addr_free)(void *ctx, uint32_t addr);
+	/* True if addr is a client address (in a pool, held or not; NULL:
+	 * none is). Client-to-client is off: an inner packet to one is
+	 * dropped and counted in info.drops, never delivered. */
+	bool (*addr_is_client)(void *ctx, uint32_t addr);
 	void *pool_ctx;
 	/* Decapsulated IPv4 for the VNet, source already checked. */
 	void (*to_vnet)(void *ctx, struct sgw_session *s, const uint8_t *pkt, size_t len);
 	void *vnet_ctx;
+	/* Zero-copy receive (optional: all four, or rx_alloc NULL). Bytes
+	 * given with a buffer handle (sgw_session_input_buf) may be kept by
+	 * reference (buf_ref, later buf_free) while their record is not all
+	 * there; each whole record is opened straight from them into a fresh
+	 * buffer: rx_alloc returns its handle and *data with at least len
+	 * bytes (NULL: none, the record is opened in place in rx). An IPv4
+	 * packet that ends its record leaves in that buffer: to_vnet_buf
+	 * (called with vnet_ctx) takes the handle, pkt lies inside it; other
+	 * packets go to to_vnet as copies. */
+	void (*buf_ref)(void *ctx, void *buf);
+	void (*buf_free)(void *ctx, void *buf);
+	void *(*rx_alloc)(void *ctx, size_t len, uint8_t **data);
+	void (*to_vnet_buf)(void *ctx, struct sgw_session *s, void *buf,
+			    const uint8_t *pkt, size_t len);
+	void *buf_ctx;
 	/* One log line per session event ("sess 3: auth ok cn=..."), may be NULL. */
 	void (*log)(void *ctx, const struct sgw_session *s, const char *line);
 	void *log_ctx;
@@ -124,11 +143,20 @@ void sgw_session_destroy(struct sgw_session *s);
  * is over (state CLOSED: flush the output and destroy). */
 int sgw_session_input(struct sgw_session *s, const uint8_t *in, size_t len,
 		      uint64_t now_ms);
+/* The same for bytes in a buffer the caller can lend: buf is its handle
+ * (env->buf_ref keeps it), NULL to have the bytes copied. */
+int sgw_session_input_buf(struct sgw_session *s, const uint8_t *in, size_t len,
+			  void *buf, uint64_t now_ms);
 /* The client half-closed TCP (FIN) or the connection is gone. */
 void sgw_session_peer_closed(struct sgw_session *s);
 /* TCP payload for the client: up to cap bytes; returns how many. */
 size_t sgw_session_output(struct sgw_session *s, uint8_t *out, size_t cap);
 size_t sgw_session_output_pending(const struct sgw_session *s);
+/* The same without a copy: the pending bytes where they are (*len of
+ * them, valid until the next call into the session), then how many the
+ * caller took. */
+const uint8_t *sgw_session_output_peek(const struct sgw_session *s, size_t *len);
+void sgw_session_output_consume(struct sgw_session *s, size_t n);
 
 /* An IPv4 packet from the VNet for this client's address. Returns 0, or
  * -EAGAIN (not established / output full: dropped and counted). */

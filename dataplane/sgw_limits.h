@@ -54,6 +54,10 @@ enum {
 	/* Inner IPv4 never takes the last bytes of the tx buffer: control
 	 * messages (LCP/SSTP echo replies, disconnect, alerts) always fit. */
 	SGW_SESSION_TX_RESERVE = 4096,
+	/* Zero-copy receive: received buffers one session holds by reference
+	 * for a record not all there (a 1,500-byte record needs 2; more
+	 * pieces, e.g. a 16 KiB record in small segments, are copied). */
+	SGW_SESSION_RX_PIECES = 8,
 
 	/* Userspace TCP (dataplane/tcp/, issue #3). */
 	SGW_TCP_MAX_OOO = 16,             /* out-of-order intervals per connection */

@@ -139,6 +139,16 @@ static int env_addr_alloc(void *ctx, const char *identity, uint32_t *addr)
 	return sgw_pool_alloc(w->sh->pool, w->idx, addr);
 }
 
+static bool env_addr_is_client(void *ctx, uint32_t addr)
+{
+	struct sgw_worker *w = ctx;
+	const struct sgw_engine_hooks *h = w->sh->hooks;
+
+	if (h != NULL && h->pool_owner != NULL)
+		return h->pool_owner(h->ctx, addr) >= 0;
+	return w->sh->pool != NULL && sgw_pool_owner(w->sh->pool, addr) >= 0;
+}
+
 static void env_addr_free(void *ctx, uint32_t addr)
 {
 	struct sgw_worker *w = ctx;
@@ -179,21 +189,40 @@ static void error_to_client(struct sgw_worker *w, struct sgw_session *s,
 		mark_dirty(w, w->cur);
 }
 
-/* Decapsulated IPv4 from a client (source already checked by PPP). */
-static void env_to_vnet(void *ctx, struct sgw_session *s, const uint8_t *pkt, size_t len)
+/* Decapsulated IPv4 from a client (source already checked by PPP), in m
+ * from its first byte: route, TTL, MSS clamp, out of the inner port. */
+static void vnet_send(struct sgw_worker *w, struct sgw_session *s, struct rte_mbuf *m)
 {
-	struct sgw_worker *w = ctx;
-	const struct sgw_net_if *inner = &w->sh->ifs[SGW_IF_INNER];
-	uint32_t dst = rte_be_to_cpu_32(((const struct rte_ipv4_hdr *)pkt)->dst_addr);
+	uint8_t *p = rte_pktmbuf_mtod(m, uint8_t *);
+	size_t len = rte_pktmbuf_data_len(m);
+	uint32_t dst = rte_be_to_cpu_32(((const struct rte_ipv4_hdr *)p)->dst_addr);
 	uint32_t nh;
 
 	if (len < sizeof(struct rte_ipv4_hdr))
-		return;
-	if (!sgw_route_lookup(&inner->routes, dst, &nh)) {
+		goto free;
+	if (!sgw_route_lookup(&w->sh->ifs[SGW_IF_INNER].routes, dst, &nh)) {
 		w->st.ipv4_no_route++;
-		error_to_client(w, s, pkt, len, SGW_ICMP_UNREACH, SGW_UNREACH_NET, 0);
-		return;
+		error_to_client(w, s, p, len, SGW_ICMP_UNREACH, SGW_UNREACH_NET, 0);
+		goto free;
 	}
+	if (!sgw_net_ttl_dec(p)) {
+		w->st.ipv4_ttl_expired++;
+		error_to_client(w, s, p, len, SGW_ICMP_TIME_EXCEEDED, 0, 0);
+		goto free;
+	}
+	if (sgw_net_clamp_mss(p, len, w->sh->mss_clamp))
+		w->st.mss_clamped++;
+	w->st.to_vnet++;
+	sgw_net_output(w, SGW_IF_INNER, m);
+	return;
+free:
+	rte_pktmbuf_free(m);
+}
+
+/* A packet that is not alone in its record: copied into its own mbuf. */
+static void env_to_vnet(void *ctx, struct sgw_session *s, const uint8_t *pkt, size_t len)
+{
+	struct sgw_worker *w = ctx;
 	struct rte_mbuf *m = rte_pktmbuf_alloc(w->sh->mp);
 	uint8_t *p = m != NULL ? (uint8_t *)rte_pktmbuf_append(m, (uint16_t)len) : NULL;
 
@@ -203,16 +232,49 @@ static void env_to_vnet(void *ctx, struct sgw_session *s, const uint8_t *pkt, si
 		return;
 	}
 	memcpy(p, pkt, len);
-	if (!sgw_net_ttl_dec(p)) {
-		w->st.ipv4_ttl_expired++;
-		error_to_client(w, s, pkt, len, SGW_ICMP_TIME_EXCEEDED, 0, 0);
+	w->st.to_vnet_copied++;
+	vnet_send(w, s, m);
+}
+
+/* The common case: the record was opened into buf (env_rx_alloc) and the
+ * packet ends it; the mbuf is trimmed to the packet and goes out as is. */
+static void env_to_vnet_buf(void *ctx, struct sgw_session *s, void *buf,
+			    const uint8_t *pkt, size_t len)
+{
+	struct rte_mbuf *m = buf;
+
+	m->data_off = (uint16_t)(pkt - (const uint8_t *)m->buf_addr);
+	m->data_len = (uint16_t)len;
+	m->pkt_len = (uint32_t)len;
+	vnet_send(ctx, s, m);
+}
+
+/* Zero-copy receive: segment mbufs held by a session for a record that
+ * straddles them, and the mbuf a record is opened into. */
+static void env_buf_ref(void *ctx, void *buf)
+{
+	(void)ctx;
+	rte_mbuf_refcnt_update(buf, 1);
+}
+
+static void env_buf_free(void *ctx, void *buf)
+{
+	(void)ctx;
+	rte_pktmbuf_free(buf);
+}
+
+static void *env_rx_alloc(void *ctx, size_t len, uint8_t **data)
+{
+	struct sgw_worker *w = ctx;
+	struct rte_mbuf *m = rte_pktmbuf_alloc(w->sh->mp);
+
+	if (m == NULL || rte_pktmbuf_tailroom(m) < len) {
+		w->st.rx_open_copied++;   /* opened in the session's rx instead */
 		rte_pktmbuf_free(m);
-		return;
+		return NULL;
 	}
-	if (sgw_net_clamp_mss(p, len, w->sh->mss_clamp))
-		w->st.mss_clamped++;
-	w->st.to_vnet++;
-	sgw_net_output(w, SGW_IF_INNER, m);
+	*data = rte_pktmbuf_mtod(m, uint8_t *);
+	return m;
 }
 
 /* --- TCP stack callbacks --- */
@@ -305,11 +367,15 @@ static void drain(struct sgw_worker *w, struct gw_conn *c)
 				(void)sgw_tcp_send(c->tcp, w->scratch, 1, w->now_ms);
 			break;
 		}
-		size_t n = sgw_session_output(c->sess, w->scratch, RTE_MIN(space, (size_t)SGW_DRAIN_CHUNK));
+		size_t n;
+		const uint8_t *p = sgw_session_output_peek(c->sess, &n);
 
 		if (n == 0)
 			break;
-		(void)sgw_tcp_send(c->tcp, w->scratch, n, w->now_ms);  /* fits: space checked */
+		n = sgw_tcp_send(c->tcp, p, RTE_MIN(space, n), w->now_ms);
+		sgw_session_output_consume(c->sess, n);
+		if (n == 0)
+			break;
 	}
 	const struct sgw_session_info *info = sgw_session_info(c->sess);
 	bool over = sgw_session_phase(c->sess) == SGW_SESSION_CLOSED;
@@ -399,7 +465,7 @@ static size_t app_data(struct sgw_worker *w, struct gw_conn *c, const uint8_t *d
 	return k;
 }
 
-static size_t tcp_on_data(void *ctx, void *app, const uint8_t *data, size_t len)
+static size_t tcp_on_data(void *ctx, void *app, const uint8_t *data, size_t len, void *buf)
 {
 	struct sgw_worker *w = ctx;
 	struct gw_conn *c = app;
@@ -409,7 +475,8 @@ static size_t tcp_on_data(void *ctx, void *app, const uint8_t *data, size_t len)
 	if (c->state != CONN_OPEN)
 		return len;                 /* the call is over: discard */
 	w->cur = c;
-	(void)sgw_session_input(c->sess, data, len, w->now_ms);  /* CLOSED shows in drain */
+	/* CLOSED shows in drain */
+	(void)sgw_session_input_buf(c->sess, data, len, buf, w->now_ms);
 	mark_dirty(w, c);
 	return len;
 }
@@ -487,6 +554,7 @@ void sgw_worker_tcp_rx(struct sgw_worker *w, struct rte_mbuf *m, size_t l3_off)
 		.daddr = rte_be_to_cpu_32(ip->dst_addr),
 		.tcp = (const uint8_t *)ip + hl,
 		.len = rte_be_to_cpu_16(ip->total_length) - hl,
+		.buf = m,   /* a session may keep it (env_buf_ref) */
 	};
 
 	w->st.tcp_rx++;
@@ -637,7 +705,13 @@ int sgw_worker_init(struct sgw_worker *w, const struct sgw_dp_shared *sh, unsign
 	w->env.log_ctx = w;
 	w->env.addr_alloc = env_addr_alloc;
 	w->env.addr_free = env_addr_free;
+	w->env.addr_is_client = env_addr_is_client;
 	w->env.to_vnet = env_to_vnet;
+	w->env.to_vnet_buf = env_to_vnet_buf;
+	w->env.buf_ref = env_buf_ref;
+	w->env.buf_free = env_buf_free;
+	w->env.rx_alloc = env_rx_alloc;
+	w->env.buf_ctx = w;
 	w->env.log = env_log;
 	crc_init();
 	for (unsigned i = 0; i < SGW_IF_COUNT; i++)

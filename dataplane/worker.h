@@ -49,7 +49,7 @@ struct sgw_engine_hooks;
 	X(tcp_rx) X(tcp_bad_csum) X(tcp_bad_len) X(tcp_tx) X(tcp_tx_nombuf) \
 	X(to_client) X(to_client_no_session) X(to_client_handoff) X(handoff_full) \
 	X(to_client_too_big) X(to_client_refused) \
-	X(to_vnet) X(to_vnet_nombuf) X(mss_clamped) X(nombuf) \
+	X(to_vnet) X(to_vnet_nombuf) X(to_vnet_copied) X(rx_open_copied) X(mss_clamped) X(nombuf) \
 	X(sessions_created) X(sessions_failed) X(sessions_refused) X(sessions_ended) \
 	X(sessions_reset) X(sessions_revoked) \
 	X(log_lines) X(log_dropped) \

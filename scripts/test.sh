@@ -57,8 +57,9 @@ if [ -z "${SGW_SKIP_FUZZ:-}" ]; then
 	if CC=clang setup "$FUZZ_BUILD_DIR" -Dtests=enabled -Dfuzz=true \
 		-Dfuzz_seconds="$FUZZ_SECONDS" -Db_sanitize=address,undefined \
 		-Db_lundef=false -Dbench=disabled && ninja -C "$FUZZ_BUILD_DIR"; then
-		# meson test sets ASAN_OPTIONS/UBSAN_OPTIONS to halt on the first error.
-		run_suites "$FUZZ_BUILD_DIR" unit proto fuzz
+		# Undefined behaviour fails a test (UBSan only reports by default).
+		UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+			run_suites "$FUZZ_BUILD_DIR" unit proto fuzz
 	else
 		echo "sanitizer/fuzz build failed"; failed=$((failed + 1))
 	fi

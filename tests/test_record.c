@@ -152,23 +152,98 @@ static void pair_fini(struct pair *p)
 	sgw_record_destroy(p->cli);
 }
 
-/* Seal plain_len bytes of pattern seed from `from` into buf. */
+/*
+ * How the shared helpers below seal and open: the whole table of tests runs
+ * twice (main), once in place and once through the scatter-gather entry
+ * points, so every case (bad MACs, lengths, alerts, KeyUpdate, sequence
+ * numbers) checks that both give the same answer.
+ */
+enum via {
+	VIA_IN_PLACE,
+	VIA_PIECES,   /* sgw_record_open_to / sgw_record_seal_from */
+};
+
+static enum via via = VIA_IN_PLACE;
+
+enum { GAP = 40 }; /* bytes between scattered pieces */
+
+static uint8_t arena[BUF + 8 * GAP], dst_buf[BUF];
+
+/* Copy the n bytes of rec, cut at c[0..ncut) (non-decreasing, <= n), into
+ * separate places of arena; the last piece runs on with `extra` bytes of
+ * the next record's worth of junk. */
+static unsigned scatter(const uint8_t *rec, size_t n, const size_t *c,
+			unsigned ncut, size_t extra, struct sgw_iov *v)
+{
+	size_t from = 0, at = 0;
+
+	assert_true(n + extra + (ncut + 1) * GAP <= sizeof(arena));
+	for (unsigned i = 0; i <= ncut; i++) {
+		size_t to = i < ncut ? c[i] : n;
+		size_t len = to - from + (i == ncut ? extra : 0);
+
+		memcpy(arena + at, rec + from, to - from);
+		memset(arena + at + (to - from), 0xd7, len - (to - from) + GAP);
+		v[i] = (struct sgw_iov){ arena + at, len };
+		at += len + GAP;
+		from = to;
+	}
+	return ncut + 1;
+}
+
+/* Seal plain_len bytes of pattern seed from `from` into buf. In pieces:
+ * an 8-byte first piece (like a PPP/SSTP header) and the rest from
+ * another buffer. */
 static size_t seal_app(struct sgw_record *from, size_t plain_len, uint8_t seed)
 {
-	size_t n;
+	static uint8_t src[SGW_TLS_MAX_PLAINTEXT + 8];
+	size_t n, h = plain_len < 8 ? plain_len : 8;
 
-	fill(buf + sgw_record_headroom(from), plain_len, seed);
-	n = sgw_record_seal(from, CT_APP, buf, plain_len);
+	if (via == VIA_IN_PLACE) {
+		fill(buf + sgw_record_headroom(from), plain_len, seed);
+		n = sgw_record_seal(from, CT_APP, buf, plain_len);
+	} else {
+		struct sgw_iov v[2] = { { src, h }, { src + h + 8, plain_len - h } };
+
+		fill(src, plain_len + 8, seed);
+		memmove(src + h + 8, src + h, plain_len - h);
+		n = sgw_record_seal_from(from, CT_APP, v, 2, buf, sizeof(buf));
+	}
 	assert_int_equal(n, sgw_record_headroom(from) + plain_len +
 			    sgw_record_tailroom(from));
 	return n;
 }
 
+/* In pieces: cut inside the header and inside the tag (or wherever a short
+ * record allows), opened into dst_buf; on success the plaintext is copied
+ * back to where the in-place open leaves it, so callers check one place. */
 static enum sgw_record_status open_rec(struct sgw_record *to, uint8_t *rec,
 				       size_t n, uint8_t **plain,
 				       size_t *plain_len, uint8_t *alert)
 {
-	return sgw_record_open(to, rec, n, plain, plain_len, alert);
+	struct sgw_iov v[3];
+	size_t c[2] = { n < 3 ? n : 3, n > 9 ? n - 9 : n };
+	enum sgw_record_status st;
+	uint8_t *p = NULL;
+
+	if (via == VIA_IN_PLACE)
+		return sgw_record_open(to, rec, n, plain, plain_len, alert);
+	if (rec == NULL)
+		return sgw_record_open_to(to, NULL, 0, n, dst_buf, sizeof(dst_buf),
+					  plain, plain_len, alert);
+	scatter(rec, n, c, 2, 11, v);
+	memset(dst_buf, 0xc3, sizeof(dst_buf));
+	st = sgw_record_open_to(to, v, 3, n, dst_buf, sizeof(dst_buf), &p,
+				plain_len, alert);
+	if (p != NULL) {
+		size_t off = (size_t)(p - dst_buf);
+
+		assert_true(p >= dst_buf && off + *plain_len <= n);
+		p = rec + sgw_record_headroom(to) + off;
+		memcpy(p, dst_buf + off, *plain_len);
+	}
+	*plain = p;
+	return st;
 }
 
 static void expect_app_at(struct sgw_record *to, uint8_t *rec, size_t n,
@@ -818,7 +893,8 @@ static const struct len_case len_cases[] = {
 	{ { 23, 3, 3, 0, 10 }, 5, 15 },
 	{ { 22, 3, 1, 0x40, 0x00 }, 5, 5 + 0x4000 },
 	{ { 20, 3, 3, 0x41, 0x00 }, 5, 5 + 0x4100 },
-	{ { 21, 3, 3, 0x41, 0x01 }, 5, -1 },
+	{ { 21, 3, 3, 0x41, 0x01 }, 5, SGW_RECORD_TOO_LONG },
+	{ { 23, 3, 3, 0xff, 0xff }, 5, SGW_RECORD_TOO_LONG },
 	{ { 24, 3, 3, 0, 1 }, 5, -1 },
 	{ { 19, 3, 3, 0, 1 }, 5, -1 },
 	{ { 23, 3, 4, 0, 1 }, 5, -1 },
@@ -909,5 +985,12 @@ int main(void)
 		cmocka_unit_test(test_create),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	int failed;
+
+	print_message("== in place ==\n");
+	failed = cmocka_run_group_tests_name("in place", tests, NULL, NULL);
+	print_message("== sgw_record_open_to / sgw_record_seal_from ==\n");
+	failed += cmocka_run_group_tests_name("pieces", tests, via_pieces, NULL);
+	failed += cmocka_run_group_tests_name("pieces only", pieces_tests, NULL, NULL);
+	return failed;
 }

@@ -54,6 +54,8 @@ struct rapp {
 	size_t got;
 	uint8_t rx[1 << 16];
 	size_t take_max;   /* on_data takes at most this (SIZE_MAX: all) */
+	size_t direct_bytes, ring_bytes; /* offered with a segment handle / without */
+	void *last_buf;
 };
 
 struct raw {
@@ -108,11 +110,16 @@ static void *raw_accept(void *ctx, struct sgw_tcp_conn *c)
 	return a;
 }
 
-static size_t raw_data(void *ctx, void *app, const uint8_t *d, size_t len)
+static size_t raw_data(void *ctx, void *app, const uint8_t *d, size_t len, void *buf)
 {
 	struct rapp *a = app;
 
 	(void)ctx;
+	if (buf != NULL)
+		a->direct_bytes += len;
+	else
+		a->ring_bytes += len;
+	a->last_buf = buf;
 	if (len > a->take_max)
 		len = a->take_max;
 	if (a->got < sizeof(a->rx))
@@ -233,7 +240,9 @@ static void raw_in_full(struct raw *r, uint32_t saddr, uint16_t sport,
 {
 	uint8_t b[2048 + 60];
 	size_t ol = build_opts(b + 20, o);
-	struct sgw_tcp_seg s = { .saddr = saddr, .daddr = SRV, .tcp = b };
+	/* The segment's handle: r itself, so on_data can be checked to pass
+	 * it with bytes straight from the segment. */
+	struct sgw_tcp_seg s = { .saddr = saddr, .daddr = SRV, .tcp = b, .buf = r };
 
 	assert_true(len <= 2048);
 	memset(b, 0, 20);
@@ -941,6 +950,44 @@ static void test_receive_window(void **state)
 	raw_done(r);
 }
 
+/* In-order text goes to on_data with the segment's handle (no copy);
+ * text that waited in the stack (out of order, or left by the
+ * application) comes without one. */
+static void test_direct_handle(void **state)
+{
+	struct sgw_tcp_cfg cfg;
+	struct raw *r;
+	uint32_t iss, seq = CISN + 1;
+	struct rapp *a;
+	uint8_t d[500];
+
+	(void)state;
+	memset(d, 5, sizeof(d));
+	base_cfg(&cfg, NULL);
+	r = raw_new(&cfg);
+	iss = raw_connect(r, 7701, NULL);
+	a = &r->app[0];
+	raw_in(r, 7701, TH_ACK | TH_PSH, seq, iss + 1, 65535, NULL, d, 500);
+	assert_int_equal(a->direct_bytes, 500);
+	assert_ptr_equal(a->last_buf, r);
+	/* [seq+1000, +500) first, then the hole: both from the ring. */
+	raw_in(r, 7701, TH_ACK | TH_PSH, seq + 1000, iss + 1, 65535, NULL, d, 500);
+	raw_in(r, 7701, TH_ACK | TH_PSH, seq + 500, iss + 1, 65535, NULL, d, 500);
+	assert_int_equal(a->got, 1500);
+	assert_int_equal(a->ring_bytes, 1000);
+	assert_null(a->last_buf);
+	/* Taken in part: the rest is copied and offered again without it. */
+	a->take_max = 200;
+	raw_in(r, 7701, TH_ACK | TH_PSH, seq + 1500, iss + 1, 65535, NULL, d, 500);
+	assert_int_equal(a->direct_bytes, 1000);
+	a->take_max = SIZE_MAX;
+	sgw_tcp_recv_more(a->c, r->now);
+	assert_int_equal(a->got, 2000);
+	assert_int_equal(a->ring_bytes, 1300);
+	assert_null(a->last_buf);
+	raw_done(r);
+}
+
 /* The closes, each state, with the reasons and TIME_WAIT. */
 static void test_close_paths(void **state)
 {
@@ -1515,10 +1562,12 @@ static void *bulk_accept(void *ctx, struct sgw_tcp_conn *c)
 	return b;
 }
 
-static size_t bulk_data(void *ctx, void *app, const uint8_t *d, size_t len)
+static size_t bulk_data(void *ctx, void *app, const uint8_t *d, size_t len,
+			void *buf)
 {
 	struct bulk *b = ctx;
 
+	(void)buf;
 	assert_ptr_equal(app, b);
 	for (size_t i = 0; i < len; i++)
 		if (d[i] != pat(b->seed_c, b->s_rcvd + i))
@@ -2105,6 +2154,7 @@ int main(void)
 		cmocka_unit_test(test_rto_backoff),
 		cmocka_unit_test(test_zero_window),
 		cmocka_unit_test(test_receive_window),
+		cmocka_unit_test(test_direct_handle),
 		cmocka_unit_test(test_close_paths),
 		cmocka_unit_test(test_time_wait_recycle),
 		cmocka_unit_test(test_time_wait_reopen),

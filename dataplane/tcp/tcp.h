@@ -41,6 +41,10 @@ struct sgw_tcp_seg {
 	uint32_t saddr, daddr;
 	const uint8_t *tcp;   /* TCP header, options, payload */
 	size_t len;
+	/* Input only: the caller's handle of the buffer tcp lies in (an
+	 * mbuf), passed on to on_data with bytes delivered straight from it;
+	 * NULL: none. */
+	void *buf;
 };
 
 /* A segment to transmit: the stack writes the TCP header (with options)
@@ -111,8 +115,13 @@ struct sgw_tcp_cfg {
 	 * may call sgw_tcp_send() on c already (not close or abort). */
 	void *(*on_accept)(void *ctx, struct sgw_tcp_conn *c);
 	/* In-order bytes. Return how many were taken; the rest stays in the
-	 * receive buffer (and the window shrinks) until sgw_tcp_recv_more(). */
-	size_t (*on_data)(void *ctx, void *app, const uint8_t *data, size_t len);
+	 * receive buffer (and the window shrinks) until sgw_tcp_recv_more().
+	 * buf: the segment's handle (sgw_tcp_seg.buf) when data lies in the
+	 * segment being input, which the application may keep (by its own
+	 * reference) instead of copying; NULL when data is in the stack's
+	 * buffer, valid only during the call. */
+	size_t (*on_data)(void *ctx, void *app, const uint8_t *data, size_t len,
+			  void *buf);
 	/* The peer sent FIN (no more data will come). */
 	void (*on_fin)(void *ctx, void *app);
 	/* The connection is gone (closed, reset, timed out): forget it; app

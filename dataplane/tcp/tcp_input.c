@@ -846,8 +846,10 @@ void sgw_tcp_input(struct sgw_tcp_stack *st, const struct sgw_tcp_seg *in,
 		tcp_conn_free(c);
 		c = NULL;
 	}
+	st->cur_buf = in->buf;
 	if (c == NULL)
 		listen_input(st, &s);
 	else
 		conn_input(c, &s);
+	st->cur_buf = NULL;
 }

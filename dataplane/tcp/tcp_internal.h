@@ -181,6 +181,7 @@ struct sgw_tcp_conn {
 	 * from the segment by tcp_reass_deliver, and only what the application
 	 * leaves is copied (tcp_reass.c). NULL outside sgw_tcp_input. */
 	const uint8_t *direct;
+	void *direct_buf;         /* its sgw_tcp_seg.buf */
 	uint32_t direct_len;
 	bool in_direct;           /* on_data runs on direct: no nested delivery */
 	uint32_t rcv_fin_seq;
@@ -230,6 +231,7 @@ struct sgw_tcp_stack {
 	uint8_t rcv_ws;
 	uint64_t sipkey[2];
 	uint64_t now;
+	void *cur_buf;              /* sgw_tcp_seg.buf during sgw_tcp_input */
 	uint64_t chal_second;
 	unsigned chal_count;
 	struct tcp_wheel wheel;

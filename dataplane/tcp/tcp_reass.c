@@ -144,6 +144,7 @@ enum tcp_reass_result tcp_reass_add(struct sgw_tcp_conn *c, uint32_t seq,
 	if (c->ooo.n == 0 && c->rcv_head == seq && c->accepted && !c->app_blocked &&
 	    c->direct == NULL) {
 		c->direct = data;
+		c->direct_buf = c->st->cur_buf;
 		c->direct_len = len;
 		c->rcv_nxt = e;
 		return REASS_IN_ORDER;
@@ -165,7 +166,7 @@ static void deliver_direct(struct sgw_tcp_conn *c)
 
 	c->direct = NULL;
 	c->in_direct = true;
-	took = cfg->on_data(cfg->ctx, c->app, d, len);
+	took = cfg->on_data(cfg->ctx, c->app, d, len, c->direct_buf);
 	c->in_direct = false;
 	if (!c->accepted || c->rbuf == NULL)
 		return; /* closed from the callback */
@@ -209,7 +210,7 @@ void tcp_reass_deliver(struct sgw_tcp_conn *c)
 
 		if (len > st->rbuf_size - i)
 			len = st->rbuf_size - i;
-		took = cfg->on_data(cfg->ctx, c->app, c->rbuf + i, len);
+		took = cfg->on_data(cfg->ctx, c->app, c->rbuf + i, len, NULL);
 		if (!c->accepted || c->rbuf == NULL)
 			return; /* closed from the callback */
 		if (took > len)

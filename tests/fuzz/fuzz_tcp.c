@@ -86,12 +86,13 @@ static void *fz_accept(void *ctx, struct sgw_tcp_conn *c)
 	return a;
 }
 
-static size_t fz_data(void *ctx, void *app, const uint8_t *d, size_t len)
+static size_t fz_data(void *ctx, void *app, const uint8_t *d, size_t len, void *buf)
 {
 	struct fapp *a = app;
 	static const uint8_t reply[100];
 
 	(void)d;
+	(void)buf;
 	a->got += len;
 	/* take all but, now and then, hold some back (the window closes) */
 	if (a->got % 7 == 3)

@@ -134,7 +134,9 @@ struct tclient {
 	/* SSTP */
 	uint8_t nonce[32], hash_bitmask, hash;
 	int abort_status;
-	bool disconnecting, cc_sent;
+	bool disconnecting, cc_sent, have_nonce;
+	uint8_t cc_msg[CALL_CONNECTED_LEN];
+	int eap_id;               /* last EAP Request Identifier, -1: none */
 	/* PPP */
 	struct cp lcp, ipcp;
 	uint8_t magic[4];
@@ -639,7 +641,7 @@ static int build_call_connected(struct tclient *c, uint8_t m[CALL_CONNECTED_LEN]
 	memset(m, 0, CALL_CONNECTED_LEN);
 	memcpy(m, head, sizeof(head));
 	m[SGW_BINDING_OFF_HASH] = c->hash;
-	memcpy(m + SGW_BINDING_OFF_NONCE, c->nonce, 32);
+	memcpy(m + SGW_BINDING_OFF_NONCE, c->cfg.nonce != NULL ? c->cfg.nonce : c->nonce, 32);
 	if (c->cfg.faults & TCLIENT_FAULT_WRONG_NONCE)
 		m[SGW_BINDING_OFF_NONCE] ^= 0x01;
 	if (cert_hash(c, m + SGW_BINDING_OFF_CERT_HASH) != 0)
@@ -677,7 +679,28 @@ static int send_call_connected(struct tclient *c)
 	if (build_call_connected(c, m) != 0)
 		return -1;
 	c->cc_sent = true;
+	memcpy(c->cc_msg, m, sizeof(m));
+	if ((c->cfg.faults & TCLIENT_FAULT_CALL_CONNECTED_TWICE) && tls_write(c, m, sizeof(m)) != 0)
+		return -1;
 	return tls_write(c, m, sizeof(m));
+}
+
+/* TCLIENT_FAULT_CALL_CONNECTED_BEFORE_AUTH: no MSK exists yet, so the
+ * Compound MAC can only be made up (zero here). */
+static int send_forged_call_connected(struct tclient *c)
+{
+	static const uint8_t head[16] = { 0x10, 0x01, 0x00, 0x70, 0x00, MSG_CALL_CONNECTED,
+		0x00, 0x01, 0x00, ATTR_CRYPTO_BINDING, 0x00, 0x68 };
+	uint8_t *m = c->cc_msg;
+
+	memset(m, 0, CALL_CONNECTED_LEN);
+	memcpy(m, head, sizeof(head));
+	m[SGW_BINDING_OFF_HASH] = c->hash;
+	memcpy(m + SGW_BINDING_OFF_NONCE, c->nonce, 32);
+	if (cert_hash(c, m + SGW_BINDING_OFF_CERT_HASH) != 0)
+		return -1;
+	c->cc_sent = true;
+	return tls_write(c, m, CALL_CONNECTED_LEN);
 }
 
 /* TCLIENT_FAULT_IP_BEFORE_CONNECTED: an ICMP echo from 0.0.0.0 (we have no
@@ -759,11 +782,15 @@ static int eap_request(struct tclient *c, const uint8_t *p, size_t len)
 	 * request must carry a new Identifier. */
 	if (c->eap_last_req_len != 0 && p[1] == c->eap_last_req[1]) {
 		if (len == c->eap_last_req_len && memcmp(p, c->eap_last_req, len) == 0)
-			return send_ppp(c, PROTO_EAP, c->eap_last_resp, c->eap_last_resp_len);
+			return c->cfg.eap_hold && p[4] == EAP_TLS ? 0 :
+			       send_ppp(c, PROTO_EAP, c->eap_last_resp, c->eap_last_resp_len);
 		return fail(c, "EAP: a new Request reuses Identifier %u", p[1]);
 	}
 	memcpy(c->eap_last_req, p, len);
 	c->eap_last_req_len = len;
+	c->eap_id = p[1];
+	if (c->cfg.eap_hold && p[4] == EAP_TLS)
+		return 0;
 	switch (p[4]) {
 	case EAP_IDENTITY:
 		return eap_respond(c, p[1], EAP_IDENTITY, (const uint8_t *)ident,
@@ -985,6 +1012,7 @@ static int on_connect_ack(struct tclient *c, const struct ctl *m)
 	offered = m->a[0].val[3];
 	c->hash_bitmask = offered;
 	memcpy(c->nonce, m->a[0].val + 4, 32);
+	c->have_nonce = true;
 	if (c->cfg.hash_pref != 0)
 		c->hash = (offered & c->cfg.hash_pref) ? c->cfg.hash_pref : 0;
 	else
@@ -993,6 +1021,9 @@ static int on_connect_ack(struct tclient *c, const struct ctl *m)
 	if (c->hash == 0)
 		return fail(c, "SSTP: no usable hash in bitmask 0x%02x", offered);
 	c->state = TCLIENT_PPP_LCP;
+	if ((c->cfg.faults & TCLIENT_FAULT_CALL_CONNECTED_BEFORE_AUTH) &&
+	    send_forged_call_connected(c) != 0)
+		return -1;
 	if (c->cfg.lcp_passive)
 		return 0; /* our request follows the server's (lcp_input) */
 	c->lcp_req_sent = true;
@@ -1304,6 +1335,11 @@ static int tls_setup(struct tclient *c)
 	    SSL_CTX_set_min_proto_version(c->ctx, cfg->tls_min ? cfg->tls_min : TLS1_2_VERSION) != 1 ||
 	    SSL_CTX_set_max_proto_version(c->ctx, cfg->tls_max ? cfg->tls_max : TLS1_3_VERSION) != 1)
 		return -1;
+	/* TLS 1.0/1.1 offers (abuse tests): OpenSSL 3 refuses them below
+	 * security level 0. */
+	if (cfg->tls_max != 0 && cfg->tls_max < TLS1_2_VERSION &&
+	    SSL_CTX_set_cipher_list(c->ctx, "DEFAULT:@SECLEVEL=0") != 1)
+		return -1;
 	if (cfg->ca_file != NULL) {
 		if (SSL_CTX_load_verify_locations(c->ctx, cfg->ca_file, NULL) != 1)
 			return -1;
@@ -1335,6 +1371,7 @@ struct tclient *tclient_create(const struct tclient_cfg *cfg)
 		return NULL;
 	c->cfg = *cfg;
 	c->abort_status = -1;
+	c->eap_id = -1;
 	if (RAND_bytes(c->magic, sizeof(c->magic)) != 1 || tls_setup(c) != 0) {
 		ERR_clear_error();
 		tclient_destroy(c);
@@ -1516,4 +1553,33 @@ int tclient_send_tls_raw(struct tclient *c, const uint8_t *bytes, size_t len)
 	if (len == 0 || len > INT32_MAX)
 		return -1;
 	return BIO_write(c->wbio, bytes, (int)len) == (int)len ? 0 : -1;
+}
+
+int tclient_send_ppp_raw(struct tclient *c, uint16_t proto, const uint8_t *payload,
+			 size_t len)
+{
+	if (c->state < TCLIENT_PPP_LCP || terminal(c))
+		return -1;
+	return send_ppp(c, proto, payload, len);
+}
+
+int tclient_eap_id(const struct tclient *c)
+{
+	return c->eap_id;
+}
+
+bool tclient_nonce(const struct tclient *c, uint8_t *out)
+{
+	if (!c->have_nonce)
+		return false;
+	memcpy(out, c->nonce, sizeof(c->nonce));
+	return true;
+}
+
+size_t tclient_call_connected_msg(const struct tclient *c, uint8_t *out, size_t cap)
+{
+	if (!c->cc_sent || cap < CALL_CONNECTED_LEN)
+		return 0;
+	memcpy(out, c->cc_msg, CALL_CONNECTED_LEN);
+	return CALL_CONNECTED_LEN;
 }

@@ -46,6 +46,11 @@ enum tclient_fault {
 	 * verify it once it has the keys (PROTOCOL.md, Gating). */
 	TCLIENT_FAULT_CALL_CONNECTED_EARLY = 1 << 5,
 	TCLIENT_FAULT_RENEGOTIATE = 1 << 6,         /* TLS 1.2: SSL_renegotiate after UP */
+	/* Abuse (test_abuse): CALL_CONNECTED twice in a row (the second an
+	 * exact copy); or a forged one (no keys yet: Compound MAC zero) right
+	 * after CALL_CONNECT_ACK, before any EAP, and no real one later. */
+	TCLIENT_FAULT_CALL_CONNECTED_TWICE = 1 << 7,
+	TCLIENT_FAULT_CALL_CONNECTED_BEFORE_AUTH = 1 << 8,
 };
 
 struct tclient_cfg {
@@ -70,6 +75,12 @@ struct tclient_cfg {
 	 * once a NewSessionTicket arrived; without one it answers the next
 	 * Request with a Response that has no Type, and refuses EAP-Success. */
 	bool pppd_249;
+	/* Abuse (test_abuse). nonce: put these 32 bytes in CALL_CONNECTED
+	 * instead of the server's (a stale nonce from another call), with a
+	 * Compound MAC computed over them. eap_hold: answer no EAP-TLS Request
+	 * (the test injects its own Responses with tclient_send_ppp_raw()). */
+	const uint8_t *nonce;
+	bool eap_hold;
 };
 
 struct tclient;
@@ -118,6 +129,16 @@ void tclient_disconnect(struct tclient *c, bool close_only);
  * sealed into a TLS record as is; or raw bytes onto the TLS stream. */
 int tclient_send_sstp_raw(struct tclient *c, const uint8_t *pkt, size_t len);
 int tclient_send_tls_raw(struct tclient *c, const uint8_t *bytes, size_t len);
+/* A PPP frame (FF 03, protocol, payload) in one SSTP data packet; from
+ * CALL_CONNECT_ACK on. */
+int tclient_send_ppp_raw(struct tclient *c, uint16_t proto, const uint8_t *payload,
+			 size_t len);
+/* The Identifier of the last EAP Request received, -1 if none. */
+int tclient_eap_id(const struct tclient *c);
+/* The nonce of CALL_CONNECT_ACK (32 bytes); false before it arrived. */
+bool tclient_nonce(const struct tclient *c, uint8_t *out);
+/* The CALL_CONNECTED we sent (112 bytes), 0 if none yet. */
+size_t tclient_call_connected_msg(const struct tclient *c, uint8_t *out, size_t cap);
 
 #ifdef __cplusplus
 }

@@ -1,8 +1,12 @@
 // SPDX-License-Identifier: BSD-3-Clause
 //
 // The data-plane TLS record layer (crypto/record.h): sgw_record_seal and
-// sgw_record_open of one application_data record, in place, per AEAD backend
-// x suite x plaintext size. The backends are OpenSSL EVP, intel-ipsec-mb
+// sgw_record_open of one application_data record, in place, and their
+// scatter-gather forms sgw_record_seal_from (the plaintext in 2 pieces: an
+// 8-byte header and the packet, from separate buffers) and
+// sgw_record_open_to (the record in 2 pieces cut in the middle, like a
+// record straddling two TCP segments, opened into a separate buffer), per
+// AEAD backend x suite x plaintext size. The backends are OpenSSL EVP, intel-ipsec-mb
 // (direct API) and DPDK cryptodev CPU crypto (crypto/aead_cryptodev.c on a
 // crypto_aesni_gcm vdev, AES-GCM only). For the last one this program starts
 // EAL itself (--no-huge --no-pci -m 256 --vdev crypto_aesni_gcm0); when EAL
@@ -20,6 +24,7 @@
 // record is re-created at sequence 0 and the batch is copied back; then the
 // batch is opened with the timer running. Every open must return SGW_REC_OK
 // (a failure stops the case), so a broken open cannot pass for a fast one.
+// open_to only reads its pieces, so its batch is never copied back.
 #include <benchmark/benchmark.h>
 
 #include <cstdint>
@@ -214,6 +219,105 @@ void BM_open(benchmark::State &state, sgw_aead_backend b, Suite s)
 	sgw_record_destroy(srv);
 }
 
+// The plaintext as an 8-byte header (PPP/SSTP framing) and the packet,
+// each in its own buffer, sealed into a third.
+void BM_seal_from(benchmark::State &state, sgw_aead_backend b, Suite s)
+{
+	const size_t len = static_cast<size_t>(state.range(0));
+	const size_t h = len < 8 ? len : 8;
+	sgw_tls_keys k, ck;
+
+	if (skip_unavailable(state, b, s.alg))
+		return;
+	make_keys(s, &k, &ck);
+	sgw_record *r = sgw_record_create(b, &k);
+	if (r == nullptr) {
+		state.SkipWithError("sgw_record_create failed");
+		return;
+	}
+	std::vector<uint8_t> hdr(8), pkt(len), rec(sgw_record_headroom(r) + len +
+						 sgw_record_tailroom(r));
+	for (size_t i = 0; i < len; i++)
+		pkt[i] = static_cast<uint8_t>(i);
+	const sgw_iov v[2] = { { hdr.data(), h }, { pkt.data() + h, len - h } };
+	for (auto _ : state) {
+		size_t n = sgw_record_seal_from(r, kAppData, v, 2, rec.data(), rec.size());
+		if (n == 0) {
+			state.SkipWithError("seal_from failed");
+			break;
+		}
+		benchmark::DoNotOptimize(n);
+		benchmark::ClobberMemory();
+	}
+	counters(state, state.range(0));
+	sgw_record_destroy(r);
+}
+
+// Each record cut in the middle into two pieces held in two separate
+// arrays (two TCP segments), opened into one destination buffer.
+void BM_open_to(benchmark::State &state, sgw_aead_backend b, Suite s)
+{
+	const size_t len = static_cast<size_t>(state.range(0));
+	const size_t nb = batch_for(len);
+	sgw_tls_keys k, ck;
+
+	if (skip_unavailable(state, b, s.alg))
+		return;
+	make_keys(s, &k, &ck);
+	sgw_record *cli = sgw_record_create(SGW_AEAD_BACKEND_EVP, &ck);
+	if (cli == nullptr) {
+		state.SkipWithError("client sgw_record_create failed");
+		return;
+	}
+	const size_t stride = sgw_record_headroom(cli) + len + sgw_record_tailroom(cli);
+	std::vector<uint8_t> one(stride), seg1(stride * nb), seg2(stride * nb), dst(stride);
+	std::vector<size_t> rec_len(nb);
+	for (size_t r = 0; r < nb; r++) {
+		for (size_t i = 0; i < len; i++)
+			one[sgw_record_headroom(cli) + i] = static_cast<uint8_t>(i + r);
+		rec_len[r] = sgw_record_seal(cli, kAppData, one.data(), len);
+		memcpy(&seg1[r * stride], one.data(), rec_len[r] / 2);
+		memcpy(&seg2[r * stride], one.data() + rec_len[r] / 2,
+		       rec_len[r] - rec_len[r] / 2);
+	}
+	sgw_record_destroy(cli);
+	if (rec_len[0] == 0) {
+		state.SkipWithError("client seal failed");
+		return;
+	}
+
+	sgw_record *srv = nullptr;
+	size_t next = nb;
+	for (auto _ : state) {
+		if (next == nb) {
+			state.PauseTiming();
+			sgw_record_destroy(srv);
+			srv = sgw_record_create(b, &k);
+			next = 0;
+			state.ResumeTiming();
+			if (srv == nullptr) {
+				state.SkipWithError("sgw_record_create failed");
+				break;
+			}
+		}
+		const size_t n = rec_len[next], half = n / 2;
+		const sgw_iov v[2] = { { &seg1[next * stride], half },
+				       { &seg2[next * stride], n - half } };
+		uint8_t *plain = nullptr, alert = 0;
+		size_t plain_len = 0;
+		sgw_record_status st = sgw_record_open_to(srv, v, 2, n, dst.data(),
+			dst.size(), &plain, &plain_len, &alert);
+		if (st != SGW_REC_OK || plain_len != len) {
+			state.SkipWithError("open_to did not verify");
+			break;
+		}
+		benchmark::DoNotOptimize(plain);
+		next++;
+	}
+	counters(state, state.range(0));
+	sgw_record_destroy(srv);
+}
+
 void register_all()
 {
 	for (const Suite &s : kSuites) {
@@ -229,9 +333,15 @@ void register_all()
 				("seal/" + tail).c_str(), BM_seal, b, s);
 			auto *op = benchmark::RegisterBenchmark(
 				("open/" + tail).c_str(), BM_open, b, s);
+			auto *sf = benchmark::RegisterBenchmark(
+				("seal_from/" + tail).c_str(), BM_seal_from, b, s);
+			auto *ot = benchmark::RegisterBenchmark(
+				("open_to/" + tail).c_str(), BM_open_to, b, s);
 			for (int64_t size : kSizes) {
 				se->Arg(size);
 				op->Arg(size);
+				sf->Arg(size);
+				ot->Arg(size);
 			}
 		}
 	}

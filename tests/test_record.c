@@ -214,15 +214,15 @@ static size_t seal_app(struct sgw_record *from, size_t plain_len, uint8_t seed)
 	return n;
 }
 
-/* In pieces: cut inside the header and inside the tag (or wherever a short
- * record allows), opened into dst_buf; on success the plaintext is copied
+/* In pieces: cut inside the header, in the middle and inside the tag (or
+ * wherever a short record allows), opened into dst_buf; on success the plaintext is copied
  * back to where the in-place open leaves it, so callers check one place. */
 static enum sgw_record_status open_rec(struct sgw_record *to, uint8_t *rec,
 				       size_t n, uint8_t **plain,
 				       size_t *plain_len, uint8_t *alert)
 {
-	struct sgw_iov v[3];
-	size_t c[2] = { n < 3 ? n : 3, n > 9 ? n - 9 : n };
+	struct sgw_iov v[4];
+	size_t c[3] = { n < 3 ? n : 3, n / 2 < 3 ? 3 : n / 2, n > 9 ? n - 9 : n };
 	enum sgw_record_status st;
 	uint8_t *p = NULL;
 
@@ -231,9 +231,13 @@ static enum sgw_record_status open_rec(struct sgw_record *to, uint8_t *rec,
 	if (rec == NULL)
 		return sgw_record_open_to(to, NULL, 0, n, dst_buf, sizeof(dst_buf),
 					  plain, plain_len, alert);
-	scatter(rec, n, c, 2, 11, v);
+	if (c[1] > n)
+		c[1] = n;
+	if (c[2] < c[1])
+		c[2] = c[1];
+	scatter(rec, n, c, 3, 11, v);
 	memset(dst_buf, 0xc3, sizeof(dst_buf));
-	st = sgw_record_open_to(to, v, 3, n, dst_buf, sizeof(dst_buf), &p,
+	st = sgw_record_open_to(to, v, 4, n, dst_buf, sizeof(dst_buf), &p,
 				plain_len, alert);
 	if (p != NULL) {
 		size_t off = (size_t)(p - dst_buf);
@@ -966,6 +970,434 @@ static void test_create(void **state)
 	sgw_record_destroy(NULL);
 }
 
+/* ---- scatter-gather only: every cut against the in-place answer ---- */
+
+static int via_pieces(void **state)
+{
+	(void)state;
+	via = VIA_PIECES;
+	return 0;
+}
+
+static uint64_t rng = 0x243f6a8885a308d3ULL;
+
+static uint8_t rnd8(void)
+{
+	rng ^= rng >> 12;
+	rng ^= rng << 25;
+	rng ^= rng >> 27;
+	return (uint8_t)((rng * 0x2545f4914f6cdd1dULL) >> 56);
+}
+
+enum { MAX_CUTS = 20 };
+
+/* Cuts of interest in an n-byte record: inside and at the end of the
+ * header, inside TLS 1.2's explicit nonce and at its end, the middle,
+ * inside the tag and at its start, both ends. */
+static unsigned rec_cuts(size_t n, size_t *c)
+{
+	const size_t want[] = { 0, 1, 4, 5, 6, 9, 12, 13, 14, n / 2,
+				n - 17, n - 16, n - 15, n - 8, n - 1, n };
+	unsigned k = 0;
+
+	for (size_t i = 0; i < NELEM(want); i++) {
+		bool dup = false;
+
+		for (unsigned j = 0; j < k; j++)
+			dup |= c[j] == want[i];
+		if (want[i] <= n && !dup && k < MAX_CUTS)
+			c[k++] = want[i];
+	}
+	return k;
+}
+
+/* Three receivers from the same keys: ref opens in place, pcs opens the
+ * pieces; both must agree on everything. */
+struct trio {
+	struct pair p;
+	struct sgw_record *pcs;
+};
+
+static bool trio_init(struct trio *t, const struct suite *s, enum sgw_aead_backend be)
+{
+	if (!pair_init(&t->p, s, be, be))
+		return false;
+	t->pcs = sgw_record_create(be, &t->p.keys);
+	assert_non_null(t->pcs);
+	return true;
+}
+
+static void trio_fini(struct trio *t)
+{
+	sgw_record_destroy(t->pcs);
+	pair_fini(&t->p);
+}
+
+/* The record in buf (n bytes), cut at c[0..ncut): the same status, alert,
+ * plaintext length and bytes both ways. */
+static void same_open(struct trio *t, size_t n, const size_t *c, unsigned ncut,
+		      size_t extra)
+{
+	uint8_t *p1 = NULL, *p2 = NULL, a1 = 0xee, a2 = 0xee;
+	size_t l1 = 7, l2 = 9;
+	struct sgw_iov v[3];
+	unsigned k = scatter(buf, n, c, ncut, extra, v);
+	enum sgw_record_status s1, s2;
+
+	memset(dst_buf, 0xc3, n + 1);
+	s2 = sgw_record_open_to(t->pcs, v, k, n, dst_buf, n, &p2, &l2, &a2);
+	s1 = sgw_record_open(t->p.srv, buf, n, &p1, &l1, &a1);
+	assert_int_equal(s2, s1);
+	assert_int_equal(l2, l1);
+	assert_int_equal(a2, a1);
+	assert_int_equal(p1 == NULL, p2 == NULL);
+	if (p1 != NULL) {
+		assert_ptr_equal(p2, dst_buf);
+		assert_memory_equal(p2, p1, l1);
+		assert_int_equal(dst_buf[n], 0xc3); /* nothing written past cap */
+	}
+}
+
+static size_t seal_random(struct sgw_record *from, size_t len)
+{
+	size_t h = sgw_record_headroom(from);
+
+	for (size_t i = 0; i < len; i++)
+		buf[h + i] = rnd8();
+	return sgw_record_seal(from, CT_APP, buf, len);
+}
+
+/* 1, 2 and 3 pieces at every cut of interest, empty pieces included. */
+static unsigned splits_one(struct trio *t, size_t len)
+{
+	size_t cut[MAX_CUTS], c[2];
+	unsigned nc, cases = 0;
+	size_t n = seal_random(t->p.cli, len);
+
+	assert_int_not_equal(n, 0);
+	nc = rec_cuts(n, cut);
+	same_open(t, n, NULL, 0, 0);
+	for (unsigned i = 0; i < nc; i++) {
+		for (unsigned j = i; j <= nc; j++) {
+			c[0] = cut[i];
+			c[1] = j < nc ? cut[j] : cut[i];
+			if (c[1] < c[0])
+				continue;
+			n = seal_random(t->p.cli, len);
+			same_open(t, n, c, j < nc ? 2 : 1, (i + j) % 3 == 0 ? 0 : 5);
+			cases++;
+		}
+	}
+	return cases + 1;
+}
+
+static void test_open_to_splits(void **state)
+{
+	static const size_t lens[] = { 0, 1, 17, 1400 };
+	unsigned cases = 0;
+
+	(void)state;
+	for (size_t si = 0; si < NELEM(suites); si++)
+	for (size_t bi = 0; bi < NELEM(backends); bi++) {
+		struct trio t;
+
+		if (!trio_init(&t, &suites[si], backends[bi]))
+			continue;
+		for (size_t li = 0; li < NELEM(lens); li++)
+			cases += splits_one(&t, lens[li]);
+		/* tampered anywhere (header, nonce, ciphertext, tag), both
+		 * refuse it the same way and stay in step: the genuine record
+		 * then opens both ways */
+		for (size_t i = 0; i < 40; i++) {
+			static uint8_t keep[256];
+			size_t n = seal_random(t.p.cli, 100), c[2] = { 5, n - 10 };
+			size_t at = i < 14 ? i : n - 1 - (i * 37) % (n - 14);
+
+			memcpy(keep, buf, n);
+			buf[at] ^= (uint8_t)(1u << (i % 8));
+			same_open(&t, n, c, 2, 3);
+			memcpy(buf, keep, n);
+			same_open(&t, n, c, 2, 3);
+		}
+		trio_fini(&t);
+	}
+	print_message("%u splits\n", cases);
+	assert_true(cases > 1000);
+}
+
+/* RFC 8448 3 client application record, opened from 2 pieces at every
+ * cut and from 3 pieces at every 5th pair. */
+static void test_open_to_rfc8448(void **state)
+{
+	static const char rec_hex[] =
+		"17 03 03 00 43 a2 3f 70 54 b6 2c 94 d0 af fa fe 82 28 ba 55"
+		"cb ef ac ea 42 f9 14 aa 66 bc ab 3f 2b 98 19 a8 a5 b4 6b 39"
+		"5b d5 4a 9a 20 44 1e 2b 62 97 4e 1f 5a 62 92 a2 97 70 14 bd"
+		"1e 3d ea e6 3a ee bb 21 69 49 15 e4";
+	struct sgw_tls_keys k;
+	uint8_t rec[72], want[50], *plain, alert;
+	unsigned cases = 0;
+	size_t len;
+
+	(void)state;
+	keys_init(&k, &suites[2]);
+	unhex("9e 40 64 6c e7 9a 7f 9d c0 5a f8 88 9b ce 65 52 87 5a fa 0b 06 df 00 87 f7 92 eb b7 c1 75 04 a5",
+	      k.rx.secret, 32);
+	unhex("17 42 2d da 59 6e d5 d9 ac d8 90 e3 c6 3f 50 51", k.rx.key, 16);
+	unhex("5b 78 92 3d ee 08 57 90 33 e5 23 d9", k.rx.iv, 12);
+	assert_int_equal(unhex(rec_hex, rec, sizeof(rec)), 72);
+	for (size_t i = 0; i < 50; i++)
+		want[i] = (uint8_t)i;
+	for (size_t bi = 0; bi < NELEM(backends); bi++) {
+		if (!sgw_aead_backend_available(backends[bi], k.alg))
+			continue;
+		for (size_t a = 0; a <= 72; a++)
+		for (size_t b = a; b <= 72; b += a == 72 ? 1 : 5) {
+			struct sgw_record *r = sgw_record_create(backends[bi], &k);
+			size_t c[2] = { a, b };
+			struct sgw_iov v[3];
+			unsigned n = scatter(rec, 72, c, b == a ? 1 : 2, 0, v);
+
+			assert_non_null(r);
+			memset(dst_buf, 0, 72);
+			assert_int_equal(sgw_record_open_to(r, v, n, 72, dst_buf, 72,
+							    &plain, &len, &alert), SGW_REC_OK);
+			assert_ptr_equal(plain, dst_buf);
+			assert_int_equal(len, 50);
+			assert_memory_equal(plain, want, 50);
+			sgw_record_destroy(r);
+			cases++;
+		}
+	}
+	print_message("%u cuts\n", cases);
+	assert_true(cases > 300);
+}
+
+/* The plaintext p (len bytes) as pieces of src: shape 0 one piece; 1 the
+ * first 8 bytes, an empty piece, the rest; 2 the first 8 bytes and the
+ * rest; 3 like 2, or no piece at all when empty. */
+static unsigned cut_plain(const uint8_t *p, size_t len, unsigned shape,
+			  uint8_t *src, struct sgw_iov *v)
+{
+	size_t a = shape == 0 ? len : (len < 8 ? len : 8);
+
+	memcpy(src, p, a);
+	memcpy(src + a + GAP, p + a, len - a);
+	v[0] = (struct sgw_iov){ src, a };
+	v[1] = (struct sgw_iov){ src + a + GAP, len - a };
+	if (shape == 0)
+		return 1;
+	if (shape == 3 && len == 0)
+		return 0;
+	if (shape == 2 || shape == 3)
+		return 2;
+	v[2] = v[1];
+	v[1] = (struct sgw_iov){ src + a + GAP / 2, 0 };
+	return 3;
+}
+
+/* seal_from gives the very bytes the in-place seal gives (twin senders
+ * from the same keys), whatever the cut and type, and they open in place. */
+static void test_seal_from(void **state)
+{
+	static const size_t lens[] = { 0, 1, 8, 9, 100, 1400, SGW_TLS_MAX_PLAINTEXT };
+	static const uint8_t types[] = { CT_APP, CT_ALERT, CT_HS, CT_APP };
+	static uint8_t src[SGW_TLS_MAX_PLAINTEXT + 2 * GAP], want[SGW_TLS_MAX_PLAINTEXT];
+	unsigned cases = 0;
+
+	(void)state;
+	for (size_t si = 0; si < NELEM(suites); si++)
+	for (size_t bi = 0; bi < NELEM(backends); bi++) {
+		struct trio t;
+
+		if (!trio_init(&t, &suites[si], backends[bi]))
+			continue;
+		/* pcs is the server's twin: the same record both ways */
+		for (size_t li = 0; li < NELEM(lens); li++)
+		for (unsigned shape = 0; shape < 4; shape++) {
+			size_t len = lens[li], h = sgw_record_headroom(t.p.srv);
+			size_t cap = h + len + sgw_record_tailroom(t.p.srv);
+			uint8_t type = types[shape], *plain = NULL, alert;
+			struct sgw_iov v[3];
+			size_t n1, n2, plen = 0;
+			unsigned nv;
+
+			for (size_t i = 0; i < len; i++)
+				want[i] = rnd8();
+			nv = cut_plain(want, len, shape, src, v);
+			memcpy(buf2 + h, want, len);
+			memset(buf, 0x99, cap + 1);
+			n1 = sgw_record_seal_from(t.p.srv, type, v, nv, buf, cap);
+			n2 = sgw_record_seal(t.pcs, type, buf2, len);
+			assert_int_equal(n1, cap);
+			assert_int_equal(n1, n2);
+			assert_memory_equal(buf, buf2, n1);
+			assert_int_equal(buf[n1], 0x99);
+			/* the pieces were only read */
+			assert_memory_equal(v[0].base, want, v[0].len);
+			/* the peer opens it in place (random alert and
+			 * handshake bodies may be refused, but after the MAC) */
+			enum sgw_record_status st = sgw_record_open(t.p.cli, buf, n1,
+							&plain, &plen, &alert);
+			assert_int_not_equal(st, SGW_REC_BAD_MAC);
+			if (type == CT_APP) {
+				assert_int_equal(st, SGW_REC_OK);
+				assert_int_equal(plen, len);
+				assert_memory_equal(plain, want, len);
+			}
+			cases++;
+		}
+		trio_fini(&t);
+	}
+	print_message("%u seals\n", cases);
+	assert_true(cases > 100);
+}
+
+/* Refusals: nothing sealed, the sequence number untouched (the twin then
+ * still seals the very same record). Numbered cases. */
+static void test_seal_from_bad(void **state)
+{
+	static uint8_t pkt[SGW_TLS_MAX_PLAINTEXT + 1];
+
+	(void)state;
+	for (size_t si = 0; si < NELEM(suites); si++) {
+		struct trio t;
+		struct sgw_iov v[SGW_RECORD_MAX_PIECES + 1];
+		size_t h, cap, n1, n2;
+
+		assert_true(trio_init(&t, &suites[si], SGW_AEAD_BACKEND_EVP));
+		h = sgw_record_headroom(t.p.srv);
+		cap = h + 100 + sgw_record_tailroom(t.p.srv);
+		fill(pkt, sizeof(pkt), 3);
+		for (size_t i = 0; i < NELEM(v); i++)
+			v[i] = (struct sgw_iov){ pkt + 3 * i, 3 };
+		v[0].len = 100 - 3 * (SGW_RECORD_MAX_PIECES - 1);
+		/* 1: one byte short of headroom + plaintext + tailroom */
+		assert_int_equal(sgw_record_seal_from(t.p.srv, CT_APP, v, 1, buf, h + v[0].len +
+						      sgw_record_tailroom(t.p.srv) - 1), 0);
+		/* 2: more than SGW_RECORD_MAX_PIECES pieces */
+		assert_int_equal(sgw_record_seal_from(t.p.srv, CT_APP, v,
+						      SGW_RECORD_MAX_PIECES + 1, buf, sizeof(buf)), 0);
+		/* 3: more than 2^14 bytes over two pieces */
+		struct sgw_iov big[2] = { { pkt, 10 }, { pkt, SGW_TLS_MAX_PLAINTEXT - 9 } };
+		assert_int_equal(sgw_record_seal_from(t.p.srv, CT_APP, big, 2, buf, sizeof(buf)), 0);
+		/* 4: lengths whose sum wraps around */
+		struct sgw_iov wrap[2] = { { pkt, 16 }, { pkt, SIZE_MAX - 7 } };
+		assert_int_equal(sgw_record_seal_from(t.p.srv, CT_APP, wrap, 2, buf, sizeof(buf)), 0);
+		/* 5: a content type we never protect */
+		assert_int_equal(sgw_record_seal_from(t.p.srv, CT_CCS, v, 1, buf, sizeof(buf)), 0);
+		/* 6: NULL output, NULL pieces, a NULL piece with a length */
+		struct sgw_iov null_piece = { NULL, 4 };
+		assert_int_equal(sgw_record_seal_from(t.p.srv, CT_APP, v, 1, NULL, sizeof(buf)), 0);
+		assert_int_equal(sgw_record_seal_from(t.p.srv, CT_APP, NULL, 1, buf, sizeof(buf)), 0);
+		assert_int_equal(sgw_record_seal_from(t.p.srv, CT_APP, &null_piece, 1, buf,
+						      sizeof(buf)), 0);
+		assert_int_equal(sgw_record_seal_from(NULL, CT_APP, v, 1, buf, sizeof(buf)), 0);
+		/* and then exactly SGW_RECORD_MAX_PIECES pieces, exact cap:
+		 * the twin's in-place record, byte for byte */
+		n1 = sgw_record_seal_from(t.p.srv, CT_APP, v, SGW_RECORD_MAX_PIECES, buf, cap);
+		memcpy(buf2 + h, pkt, 100 - 3 * (SGW_RECORD_MAX_PIECES - 1));
+		for (size_t i = 1; i < SGW_RECORD_MAX_PIECES; i++)
+			memcpy(buf2 + h + 100 - 3 * (SGW_RECORD_MAX_PIECES - i), pkt + 3 * i, 3);
+		n2 = sgw_record_seal(t.pcs, CT_APP, buf2, 100);
+		assert_int_equal(n1, cap);
+		assert_int_equal(n1, n2);
+		assert_memory_equal(buf, buf2, n1);
+		trio_fini(&t);
+	}
+}
+
+/* Refusals of open_to: SGW_REC_BAD_RECORD before any crypto, the sequence
+ * number untouched (the genuine record then opens). Numbered cases. */
+static void test_open_to_bad(void **state)
+{
+	static struct sgw_iov v[SGW_RECORD_MAX_PIECES + 2];
+	uint8_t *plain, alert;
+	size_t len;
+
+	(void)state;
+	for (size_t si = 0; si < NELEM(suites); si++) {
+		struct pair p;
+		size_t n, c[SGW_RECORD_MAX_PIECES + 1];
+		struct sgw_iov one;
+		enum sgw_record_status want_many;
+
+		assert_true(pair_init(&p, &suites[si], SGW_AEAD_BACKEND_EVP,
+				      SGW_AEAD_BACKEND_EVP));
+		n = seal_app(p.cli, 200, 4);
+		one = (struct sgw_iov){ buf, n };
+		/* 1: cap below rec_len */
+		assert_int_equal(sgw_record_open_to(p.srv, &one, 1, n, dst_buf, n - 1,
+						    &plain, &len, &alert), SGW_REC_BAD_RECORD);
+		assert_null(plain);
+		/* 2: the pieces hold one byte less than rec_len */
+		one.len = n - 1;
+		assert_int_equal(sgw_record_open_to(p.srv, &one, 1, n, dst_buf, sizeof(dst_buf),
+						    &plain, &len, &alert), SGW_REC_BAD_RECORD);
+		one.len = n;
+		/* 3: NULL dst, NULL pieces, no pieces, a NULL piece */
+		assert_int_equal(sgw_record_open_to(p.srv, &one, 1, n, NULL, sizeof(dst_buf),
+						    &plain, &len, &alert), SGW_REC_BAD_RECORD);
+		assert_int_equal(sgw_record_open_to(p.srv, NULL, 1, n, dst_buf, sizeof(dst_buf),
+						    &plain, &len, &alert), SGW_REC_BAD_RECORD);
+		assert_int_equal(sgw_record_open_to(p.srv, &one, 0, n, dst_buf, sizeof(dst_buf),
+						    &plain, &len, &alert), SGW_REC_BAD_RECORD);
+		struct sgw_iov null_piece[2] = { { NULL, 3 }, { buf + 3, n - 3 } };
+		assert_int_equal(sgw_record_open_to(p.srv, null_piece, 2, n, dst_buf,
+						    sizeof(dst_buf), &plain, &len, &alert),
+				 SGW_REC_BAD_RECORD);
+		assert_int_equal(sgw_record_open_to(NULL, &one, 1, n, dst_buf, sizeof(dst_buf),
+						    &plain, &len, &alert), SGW_REC_BAD_RECORD);
+		/* 4: ciphertext in SGW_RECORD_MAX_PIECES + 1 pieces: refused;
+		 * in SGW_RECORD_MAX_PIECES (one cut fewer): opens */
+		size_t body = sgw_record_headroom(p.srv);
+		for (size_t i = 0; i < NELEM(c); i++)
+			c[i] = body + 1 + i;
+		unsigned k = scatter(buf, n, c, SGW_RECORD_MAX_PIECES, 0, v);
+		want_many = SGW_REC_BAD_RECORD;
+		assert_int_equal(sgw_record_open_to(p.srv, v, k, n, dst_buf, sizeof(dst_buf),
+						    &plain, &len, &alert), want_many);
+		k = scatter(buf, n, c + 1, SGW_RECORD_MAX_PIECES - 1, 0, v);
+		assert_int_equal(sgw_record_open_to(p.srv, v, k, n, dst_buf, sizeof(dst_buf),
+						    &plain, &len, &alert), SGW_REC_OK);
+		assert_int_equal(len, 200);
+		pair_fini(&p);
+	}
+}
+
+/* In place and in pieces take turns on one sender and one receiver: the
+ * sequence numbers advance the same way, KeyUpdate included. */
+static void test_interleave(void **state)
+{
+	(void)state;
+	for (size_t si = 0; si < NELEM(suites); si++) {
+		struct pair p;
+
+		assert_true(pair_init(&p, &suites[si], SGW_AEAD_BACKEND_EVP,
+				      SGW_AEAD_BACKEND_EVP));
+		for (unsigned i = 0; i < 24; i++) {
+			size_t n;
+
+			via = (i & 1) ? VIA_PIECES : VIA_IN_PLACE;
+			n = seal_app(p.cli, 50 + i, (uint8_t)i);
+			via = (i & 2) ? VIA_PIECES : VIA_IN_PLACE;
+			expect_app(p.srv, n, 50 + i, (uint8_t)i);
+			if (i == 11 && suites[si].v == SGW_TLS_VERSION_1_3) {
+				uint8_t *plain, alert;
+				size_t len;
+
+				n = sgw_record_seal_key_update(p.cli, buf, sizeof(buf));
+				assert_int_not_equal(n, 0);
+				via = VIA_PIECES;
+				assert_int_equal(open_rec(p.srv, buf, n, &plain, &len, &alert),
+						 SGW_REC_KEY_UPDATE);
+			}
+		}
+		via = VIA_IN_PLACE;
+		pair_fini(&p);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -985,6 +1417,14 @@ int main(void)
 		cmocka_unit_test(test_create),
 	};
 
+	const struct CMUnitTest pieces_tests[] = {
+		cmocka_unit_test(test_open_to_splits),
+		cmocka_unit_test(test_open_to_rfc8448),
+		cmocka_unit_test(test_seal_from),
+		cmocka_unit_test(test_seal_from_bad),
+		cmocka_unit_test(test_open_to_bad),
+		cmocka_unit_test(test_interleave),
+	};
 	int failed;
 
 	print_message("== in place ==\n");

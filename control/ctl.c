@@ -330,6 +330,8 @@ static void print_status(const json_t *resp)
 	printf("pool       %lld / %lld addresses\n", jint(p, "used"), jint(p, "size"));
 	printf("roots      %lld trusted\n", jint(s, "roots"));
 	printf("revoked    %lld thumbprints\n", jint(s, "revoked"));
+	printf("mbufs      %lld / %lld in use\n", jint(json_object_get(s, "mbufs"), "in_use"),
+	       jint(json_object_get(s, "mbufs"), "size"));
 }
 
 static void print_sessions(const json_t *resp)

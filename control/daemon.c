@@ -156,6 +156,7 @@ static void status_common(struct daemon *d, struct sgw_mgmt_status *st)
 	st->pool_size = __atomic_load_n(&d->pool_size, __ATOMIC_RELAXED);
 	st->roots = __atomic_load_n(&d->roots, __ATOMIC_RELAXED);
 	st->revoked = __atomic_load_n(&d->revoked, __ATOMIC_RELAXED);
+	sgw_engine_mbufs(d->e, &st->mbufs_in_use, &st->mbufs_size);
 }
 
 static void cache_refresh(struct daemon *d)

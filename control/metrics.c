@@ -109,6 +109,10 @@ static const struct gauge {
 	  offsetof(struct sgw_mgmt_status, roots), false },
 	{ "revoked_thumbprints", "Revoked client certificate thumbprints.",
 	  offsetof(struct sgw_mgmt_status, revoked), false },
+	{ "mbufs_in_use", "Packet buffers taken: in flight, queued or held by sessions.",
+	  offsetof(struct sgw_mgmt_status, mbufs_in_use), false },
+	{ "mbufs_size", "Packet buffers in the pool.",
+	  offsetof(struct sgw_mgmt_status, mbufs_size), false },
 };
 
 /* Names our own families use: a counter of the same name would make a

@@ -298,12 +298,13 @@ static int cmd_status(struct req *r)
 	rc = r->ops->status(r->ctx, &st);
 	if (rc != 0)
 		return op_failed(r, rc, "status");
-	return set(r, "status", json_pack("{s:s,s:I,s:i,s:i,s:i,s:{s:i,s:i},s:i,s:i}",
+	return set(r, "status", json_pack("{s:s,s:I,s:i,s:i,s:i,s:{s:i,s:i},s:i,s:i,s:{s:i,s:i}}",
 		"version", CLEAN(v, st.version), "uptime_s", u64(st.uptime_s),
 		"workers", (int)st.workers, "sessions", (int)st.sessions,
 		"sessions_max", (int)st.sessions_max,
 		"pool", "used", (int)st.pool_used, "size", (int)st.pool_size,
-		"roots", (int)st.roots, "revoked", (int)st.revoked));
+		"roots", (int)st.roots, "revoked", (int)st.revoked,
+		"mbufs", "in_use", (int)st.mbufs_in_use, "size", (int)st.mbufs_size));
 }
 
 static json_t *prefixes_json(const struct sgw_mgmt_prefix *p, unsigned n)

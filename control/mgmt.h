@@ -67,6 +67,8 @@ struct sgw_mgmt_status {
 	unsigned pool_size;
 	unsigned roots;          /* trusted client roots */
 	unsigned revoked;        /* revoked thumbprints */
+	unsigned mbufs_in_use;   /* packet buffers taken (in flight, held) */
+	unsigned mbufs_size;     /* the pool's size */
 };
 
 struct sgw_mgmt_prefix {

@@ -531,6 +531,8 @@ static const struct { const char *name; size_t off; } tcp_names[] = {
  * counter being written are acceptable for a report). */
 static void print_stats(const struct sgw_engine *e)
 {
+	/* One dump = the "stats" lines after this one (scripts sum per dump). */
+	printf("counters:\n");
 	for (unsigned i = 0; i < e->nworkers_init; i++) {
 		const uint64_t *v = (const uint64_t *)&e->workers[i].st;
 		const struct sgw_tcp_stats *t = sgw_worker_tcp_stats(&e->workers[i]);
@@ -548,6 +550,14 @@ static void print_stats(const struct sgw_engine *e)
 	if (e->sh.pool != NULL)
 		printf("stats pool pool_used=%u\nstats pool pool_size=%u\n",
 		       sgw_pool_used(e->sh.pool), sgw_pool_size(e->sh.pool));
+	unsigned used, size;
+
+	sgw_engine_mbufs(e, &used, &size);
+	printf("stats engine sessions_live=%u\nstats engine mbufs_in_use=%u\n"
+	       "stats engine mbufs_size=%u\n", sgw_engine_live_sessions(e), used, size);
+	for (unsigned i = 0; i < e->nworkers_init; i++)
+		if (e->workers[i].tcp != NULL)
+			printf("stats w%u tcp_conns=%u\n", i, sgw_tcp_conn_count(e->workers[i].tcp));
 	fflush(stdout);
 }
 
@@ -664,6 +674,12 @@ int sgw_engine_run(struct sgw_engine *e)
 unsigned sgw_engine_workers(const struct sgw_engine *e)
 {
 	return e->nworkers_init;
+}
+
+void sgw_engine_mbufs(const struct sgw_engine *e, unsigned *in_use, unsigned *size)
+{
+	*in_use = e->sh.mp != NULL ? rte_mempool_in_use_count(e->sh.mp) : 0;
+	*size = e->sh.mp != NULL ? e->sh.mp->size : 0;
 }
 
 unsigned sgw_engine_live_sessions(const struct sgw_engine *e)

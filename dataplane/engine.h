@@ -117,6 +117,9 @@ unsigned sgw_engine_workers(const struct sgw_engine *e);
 /* Sessions created minus ended over the workers (from the counters: safe
  * from any thread, exact once the counters are quiet). */
 unsigned sgw_engine_live_sessions(const struct sgw_engine *e);
+/* The packet buffer pool: taken (counting the workers' caches as free)
+ * and size. Safe from any thread. */
+void sgw_engine_mbufs(const struct sgw_engine *e, unsigned *in_use, unsigned *size);
 const struct sgw_pool *sgw_engine_pool(const struct sgw_engine *e);
 /* Every session of every worker, copied into out[cap] (the workers answer
  * within a loop). 0, or -ETIMEDOUT / -ESHUTDOWN. */

@@ -29,8 +29,6 @@ NS_PREFIX=${NS_PREFIX:-sgw-load}
 # shellcheck source=tests/e2e/lib.sh
 . "$SRC/tests/e2e/lib.sh"
 POOL=${LOAD_POOL:-$POOL}
-LOAD_NS=$NS_PREFIX-cli
-LOAD_IP=10.77.0.10
 BUILD=${SSTPGW_BUILD_DIR:-$SRC/build}
 export SSTPGW_BIN=${SSTPGW_BIN:-$BUILD/sstpgw}
 LOAD_BIN=${SSTP_LOAD_BIN:-$BUILD/bench/sstp-load}
@@ -49,41 +47,11 @@ cleanup() {
 	[ -n "$ECHO_PID" ] && kill "$ECHO_PID" 2>/dev/null
 	gw_stop
 	rm -rf "/var/run/dpdk/$NS_PREFIX"
-	ns_kill "$LOAD_NS"
-	ns_exists "$LOAD_NS" && ip netns del "$LOAD_NS"
 	topo_down
 	if [ -n "${LOAD_KEEP:-}" ]; then echo "work folder kept: $WORK" >&2; else rm -rf "$WORK"; fi
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
-
-# The load namespace: a veth into the client bridge, next to the gateway's
-# outer tap.
-load_ns_up() {
-	ns_kill "$LOAD_NS"
-	ns_exists "$LOAD_NS" && ip netns del "$LOAD_NS"
-	ip netns add "$LOAD_NS" &&
-		ip -n "$LOAD_NS" link set lo up &&
-		ip -n "$GW_NS" link add sgwld0 type veth peer name ld0 netns "$LOAD_NS" &&
-		ip -n "$GW_NS" link set sgwld0 master "$BR" &&
-		ip -n "$GW_NS" link set sgwld0 up &&
-		ip -n "$LOAD_NS" addr add "$LOAD_IP/24" dev ld0 &&
-		ip -n "$LOAD_NS" link set ld0 up
-}
-
-# UDP echo on the VNet host (RFC 862), for at most the whole run.
-echo_up() {
-	ip netns exec "$VNET_NS" timeout 3600 python3 -c '
-import socket
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
-s.bind(("0.0.0.0", 7))
-while True:
-    b, a = s.recvfrom(2048)
-    s.sendto(b, a)
-' &
-	ECHO_PID=$!
-}
 
 echo "== topology, certificates, gateway ($NS_PREFIX)" >&2
 topo_up dpdk || die "cannot set up the namespaces"

@@ -3,9 +3,9 @@
 #   scripts/test.sh              deps, build (-Werror), unit + proto + dp suites,
 #                                the e2e suite (the real Linux client, sstpc +
 #                                pppd in user-mode Linux, through the DPDK
-#                                gateway and the socket harness), then the clang
-#                                ASan/UBSan build: unit and proto again, and
-#                                every fuzz target (bounded)
+#                                gateway), then the clang ASan/UBSan build
+#                                (undefined behaviour fatal): unit, proto and
+#                                dp again, and every fuzz target (bounded)
 # Env: BUILD_DIR (build), FUZZ_BUILD_DIR (build-fuzz), FUZZ_SECONDS (20),
 #      SGW_SKIP_FUZZ=1 (skip the sanitizer/fuzz build), SGW_SKIP_E2E=1 (skip
 #      the e2e suite and its packages), SGW_SKIP_DEPS=1.
@@ -59,7 +59,7 @@ if [ -z "${SGW_SKIP_FUZZ:-}" ]; then
 		-Db_lundef=false -Dbench=disabled && ninja -C "$FUZZ_BUILD_DIR"; then
 		# Undefined behaviour fails a test (UBSan only reports by default).
 		UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-			run_suites "$FUZZ_BUILD_DIR" unit proto fuzz
+			run_suites "$FUZZ_BUILD_DIR" unit proto dp fuzz
 	else
 		echo "sanitizer/fuzz build failed"; failed=$((failed + 1))
 	fi

@@ -45,11 +45,43 @@ ns_kill() {
 }
 
 topo_down() {
+	ns_kill "$LOAD_NS"
 	ns_kill "$GW_NS"
 	ns_kill "$VNET_NS"
+	ns_exists "$LOAD_NS" && ip netns del "$LOAD_NS"
 	ns_exists "$GW_NS" && ip netns del "$GW_NS"
 	ns_exists "$VNET_NS" && ip netns del "$VNET_NS"
 	return 0
+}
+
+# echo_up: UDP echo on the VNet host (RFC 862), port 7, for an hour at
+# most; its pid in ECHO_PID (the caller kills it).
+echo_up() {
+	ip netns exec "$VNET_NS" timeout 3600 python3 -c '
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
+s.bind(("0.0.0.0", 7))
+while True:
+    b, a = s.recvfrom(2048)
+    s.sendto(b, a)
+' &
+	ECHO_PID=$!
+}
+
+# load_ns_up: a namespace for bench/sstp-load, a veth into the client
+# bridge next to the gateway's outer tap (after topo_up).
+LOAD_NS=$NS_PREFIX-cli LOAD_IP=10.77.0.10
+load_ns_up() {
+	ns_kill "$LOAD_NS"
+	ns_exists "$LOAD_NS" && ip netns del "$LOAD_NS"
+	ip netns add "$LOAD_NS" &&
+		ip -n "$LOAD_NS" link set lo up &&
+		ip -n "$GW_NS" link add sgwld0 type veth peer name ld0 netns "$LOAD_NS" &&
+		ip -n "$GW_NS" link set sgwld0 master "$BR" &&
+		ip -n "$GW_NS" link set sgwld0 up &&
+		ip -n "$LOAD_NS" addr add "$LOAD_IP/24" dev ld0 &&
+		ip -n "$LOAD_NS" link set ld0 up
 }
 
 # topo_up [dpdk]: dpdk leaves 10.77.0.1, the tun and 192.168.0.1 to the gateway.

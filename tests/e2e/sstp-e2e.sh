@@ -57,13 +57,21 @@
 #               reset the connection to the dead peer ("session end" with the
 #               reason) within $VANISH_END_WAIT s more (default 30);
 #               sessions_ended = sessions_created, pool_used = 0
+#   dpdk_cycles $CYCLES_TOTAL (default 10000) full calls opened and closed
+#               by bench/sstp-load, $CYCLES_BATCH (250) at a time: all
+#               established, then no session left, pool_used = 0, mbufs in
+#               use back to the start (+-64), RSS flat after the first run
+#   dpdk_faults $FAULT_SESSIONS (100) calls by sstp-load with UDP echo
+#               traffic: the gateway's VNet port goes down 2 s and up, no
+#               call drops and traffic flows again; then SIGTERM with the
+#               calls up: every call ended, exit 0 within 10 s
 #
 # Env: SSTPGW_SOCK_GATEWAY (the harness binary; meson sets it), SSTPGW_BIN
 #      (the DPDK gateway, default $SSTPGW_BUILD_DIR/sstpgw),
 #      SSTPGW_RIG_CACHE (/var/cache/sstpgw-rig), SSTPGW_E2E_KEEP=1 keeps the
 #      work folder, SSTPGW_E2E_CLIENT_OPTS="--sstpc-log 9" more options for
 #      uml/run-client.sh, BULK_MB, LOSS_MB, LOSS_DROP, LOSS_SEED, VANISH_WAIT,
-#      IPERF_SECS.
+#      IPERF_SECS, CYCLES_TOTAL, CYCLES_BATCH, FAULT_SESSIONS, SSTP_LOAD_BIN.
 # Exit: 0 pass, 1 fail, 77 skipped (not root, no namespaces, UML cannot run).
 set -uo pipefail
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
@@ -75,7 +83,7 @@ SOCK_GATEWAY=${SSTPGW_SOCK_GATEWAY:-${SSTPGW_BUILD_DIR:-$SRC/build}/tests/e2e/so
 case $CASE in
 connect | tls12 | tls13 | revoked | bulk) DPDK="" ;;
 dpdk | dpdk_tls12 | dpdk_eap13 | dpdk_revoked | dpdk_bulk | dpdk_loss | dpdk_iperf | dpdk_workers2 | dpdk_two_clients | dpdk_vanish | \
-	dpdk_policy | dpdk_pool2) DPDK=1 ;;
+	dpdk_policy | dpdk_pool2 | dpdk_cycles | dpdk_faults) DPDK=1 ;;
 *) echo "unknown case $CASE" >&2; exit 2 ;;
 esac
 case $CASE in
@@ -87,6 +95,8 @@ esac
 LOSS_DROP=${LOSS_DROP:-0.05} LOSS_SEED=${LOSS_SEED:-7} VANISH_WAIT=${VANISH_WAIT:-60}
 VANISH_HELLO=${VANISH_HELLO:-10}
 IPERF_SECS=${IPERF_SECS:-10}
+CYCLES_TOTAL=${CYCLES_TOTAL:-10000} CYCLES_BATCH=${CYCLES_BATCH:-250} FAULT_SESSIONS=${FAULT_SESSIONS:-100}
+LOAD_BIN=${SSTP_LOAD_BIN:-${SSTPGW_BUILD_DIR:-$SRC/build}/bench/sstp-load}
 VANISH_END_WAIT=${VANISH_END_WAIT:-30}
 
 if ! why=$(e2e_can_run); then
@@ -357,6 +367,134 @@ pool2() {
 	exit 0
 }
 
+# cycles: CYCLES_TOTAL connect/disconnect cycles by bench/sstp-load (full
+# calls: TLS, SSTP, PPP, EAP-TLS, binding, IPCP, then gone), in runs of
+# CYCLES_BATCH (the pool holds 253). Afterwards every session is gone,
+# every address back, the mbuf pool at its starting count and the
+# gateway's memory flat (issue #6: nothing leaks).
+cycles() {
+	local runs=$(((CYCLES_TOTAL + CYCLES_BATCH - 1) / CYCLES_BATCH)) i n ok=0 t0 t1
+	local mb0 mb1 rss0 rss1 rss_mid=0
+	[ -x "$LOAD_BIN" ] || { echo "SKIP: no sstp-load at $LOAD_BIN (build bench/)"; exit 77; }
+	load_ns_up || fail "cannot set up $LOAD_NS"
+	dump_stats
+	mb0=$(gw_stat mbufs_in_use)
+	rss0=$(awk '/^VmRSS/ {print $2}' "/proc/$GW_PID/status")
+	echo "== $CASE: $CYCLES_TOTAL connect/disconnect cycles in $runs runs; mbufs in use $mb0, RSS $rss0 kB"
+	t0=$(date +%s.%N)
+	for i in $(seq "$runs"); do
+		load_run "$WORK/load.json" --sessions "$CYCLES_BATCH" --concurrency 16 --hold 0 \
+			--max-time 240 || fail "run $i: $(cat "$WORK/load.json" "$WORK/load.json.err" | tail -3)"
+		n=$(json_num established "$WORK/load.json")
+		ok=$((ok + n))
+		# The gateway ends each call as its client goes: wait until none is left.
+		for _ in $(seq 50); do
+			dump_stats
+			[ "$(gw_stat sessions_live)" = 0 ] && break
+		done
+		[ "$(gw_stat sessions_live)" = 0 ] || fail "run $i: $(gw_stat sessions_live) sessions still live"
+		[ "$i" = 1 ] && rss_mid=$(awk '/^VmRSS/ {print $2}' "/proc/$GW_PID/status")
+	done
+	t1=$(date +%s.%N)
+	sleep 1
+	dump_stats
+	mb1=$(gw_stat mbufs_in_use)
+	rss1=$(awk '/^VmRSS/ {print $2}' "/proc/$GW_PID/status")
+	echo "cycles: $ok established of $((runs * CYCLES_BATCH)) in $(echo "$t0 $t1" | awk '{printf "%.0f", $2 - $1}') s"
+	echo "sessions created $(gw_stat sessions_created), ended $(gw_stat sessions_ended), live $(gw_stat sessions_live)"
+	echo "pool used $(gw_stat pool_used); tcp connections $(gw_stat tcp_conns); mbufs in use $mb0 -> $mb1"
+	echo "RSS $rss0 kB at start, $rss_mid kB after the first run, $rss1 kB at the end"
+	[ "$ok" -ge "$CYCLES_TOTAL" ] || fail "only $ok of $CYCLES_TOTAL calls were established"
+	[ "$(gw_stat sessions_created)" = "$(gw_stat sessions_ended)" ] || fail "sessions not all ended"
+	[ "$(gw_stat pool_used)" = 0 ] || fail "addresses not back in the pool"
+	[ $((mb1 - mb0)) -le 64 ] || fail "mbufs in use grew from $mb0 to $mb1"
+	# Memory is flat once every structure has been touched (first run).
+	[ $((rss1 - rss_mid)) -le 8192 ] || fail "RSS grew by $((rss1 - rss_mid)) kB after the first run"
+	echo "PASS ($CASE)"
+	exit 0
+}
+
+# load_run OUT ARGS...: bench/sstp-load from the load namespace, as
+# client1, its JSON line in OUT (stderr in OUT.err).
+load_run() {
+	local out=$1
+	shift
+	ip netns exec "$LOAD_NS" timeout 300 "$LOAD_BIN" --server "$GW_IP:$PORT" \
+		--cert "$WORK/certs/$CLIENT.crt" --key "$WORK/certs/$CLIENT.key" \
+		--ca "$WORK/certs/$ROOT_STEM.crt" --identity "$CLIENT" "$@" >"$out" 2>"$out.err"
+}
+json_num() { sed -n "s/.*\"$1\":\([0-9.]*\).*/\1/p" "$2"; }
+
+# faults: FAULT_SESSIONS calls with UDP echo traffic to the VNet host;
+# the VNet port (the gateway's inner tap) goes down for 2 s and up again
+# under them: no call may drop, traffic must flow again. Then SIGTERM
+# under load: the gateway ends every call (SSTP Call Disconnect, a
+# "session end" line each), stops its ports and exits 0 within 10 s.
+faults() {
+	local n=$FAULT_SESSIONS i up rx1 rx2 ended t0 t1 rc
+	[ -x "$LOAD_BIN" ] || { echo "SKIP: no sstp-load at $LOAD_BIN (build bench/)"; exit 77; }
+	load_ns_up || fail "cannot set up $LOAD_NS"
+	echo_up
+	BULK_PIDS="$ECHO_PID"
+	echo "== $CASE: $n calls with traffic; the VNet port goes down for 2 s and up"
+	load_run "$WORK/a.json" --sessions "$n" --concurrency 16 --hold 14 --pps 20 \
+		--target "$VNET_HOST" --target-port 7 --max-time 200 &
+	local lp=$!
+	for i in $(seq 100); do
+		dump_stats
+		up=$(gw_stat sessions_live)
+		[ "$up" -ge "$n" ] && break
+	done
+	[ "$up" -ge "$n" ] || fail "only $up of $n calls came up"
+	sleep 3
+	dump_stats
+	rx1=$(gw_stat to_client)
+	ip -n "$GW_NS" link set "$IN_TAP" down || fail "cannot take $IN_TAP down"
+	sleep 2
+	ip -n "$GW_NS" link set "$IN_TAP" up || fail "cannot bring $IN_TAP up"
+	sleep 4
+	dump_stats
+	rx2=$(gw_stat to_client)
+	wait "$lp"
+	cat "$WORK/a.json"
+	[ "$(json_num established "$WORK/a.json")" = "$n" ] || fail "not every call was established"
+	[ "$(json_num dropped "$WORK/a.json")" = 0 ] || fail "calls dropped while the VNet port was down"
+	[ $((rx2 - rx1)) -gt "$n" ] || fail "traffic did not flow again after the port came up ($rx1 -> $rx2)"
+	echo "VNet port down 2 s: no call dropped; to_client $rx1 -> $rx2 over the outage and after"
+	echo "== $CASE: SIGTERM with $n calls and traffic"
+	load_run "$WORK/b.json" --sessions "$n" --concurrency 16 --hold 20 --pps 20 \
+		--target "$VNET_HOST" --target-port 7 --max-time 200 &
+	lp=$!
+	for i in $(seq 100); do
+		dump_stats
+		up=$(gw_stat sessions_live)
+		[ "$up" -ge "$n" ] && break
+	done
+	[ "$up" -ge "$n" ] || fail "only $up of $n calls came up"
+	t0=$(date +%s.%N)
+	kill -TERM "$GW_PID"
+	for i in $(seq 100); do kill -0 "$GW_PID" 2>/dev/null || break; sleep 0.1; done
+	t1=$(date +%s.%N)
+	kill -0 "$GW_PID" 2>/dev/null && fail "the gateway still runs 10 s after SIGTERM"
+	wait "$GW_PID"
+	rc=$?
+	GW_PID=""
+	wait "$lp"
+	cat "$WORK/b.json"
+	ended=$(grep -c "session end .*reason=" "$WORK/gw.log")
+	echo "SIGTERM: exit $rc after $(echo "$t0 $t1" | awk '{printf "%.1f", $2 - $1}') s; " \
+		"$ended session end lines for $((2 * n)) calls; the load saw $(json_num dropped "$WORK/b.json") dropped"
+	echo "why the last $n calls ended: $(grep "session end" "$WORK/gw.log" | tail -n "$n" |
+		grep -o 'reason=[^:]*' | sort | uniq -c | tr -s ' ' | tr '\n' ';')"
+	[ "$rc" = 0 ] || fail "exit status $rc after SIGTERM"
+	grep -q "^stopped" "$WORK/gw.log" || fail "no 'stopped' line"
+	[ "$ended" -ge $((2 * n)) ] || fail "$ended session end lines, want $((2 * n))"
+	[ "$(json_num dropped "$WORK/b.json")" = "$n" ] || fail "the load did not see every call end"
+	[ "$(gw_stat sessions_live)" = 0 ] || fail "sessions left at exit"
+	echo "PASS ($CASE)"
+	exit 0
+}
+
 # vanish: the guest is SIGKILLed while its tunnel is up; the gateway must
 # end the session by itself (SSTP hello + echo timers, MS-SSTP 3.1.2.3/3.1.6.2).
 vanish() {
@@ -536,7 +674,7 @@ if [ -n "$DPDK" ]; then
 	grep -E '^(port|ready) ' "$WORK/gw.log"
 	case $CASE in
 	dpdk_two_clients) two_clients ;; dpdk_vanish) vanish ;;
-	dpdk_policy) policy ;; dpdk_pool2) pool2 ;;
+	dpdk_policy) policy ;; dpdk_pool2) pool2 ;; dpdk_cycles) cycles ;; dpdk_faults) faults ;;
 	esac
 else
 	gw_start_sock "$WORK/certs" "$WORK/gw.log" "${gw_opts[@]}" || fail "gateway did not start"

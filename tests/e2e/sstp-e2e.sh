@@ -62,8 +62,10 @@
 #               established, then no session left, pool_used = 0, mbufs in
 #               use back to the start (+-64), RSS flat after the first run
 #   dpdk_faults $FAULT_SESSIONS (100) calls by sstp-load with UDP echo
-#               traffic: the gateway's VNet port goes down 2 s and up, no
-#               call drops and traffic flows again; then SIGTERM with the
+#               traffic: the gateway's VNet port goes down 2 s and up, a
+#               broken configuration file is reloaded (SIGHUP: refused with
+#               file:line) and then the mended one; no call drops and
+#               traffic flows again; then SIGTERM with the
 #               calls up: every call ended, exit 0 within 10 s
 #
 # Env: SSTPGW_SOCK_GATEWAY (the harness binary; meson sets it), SSTPGW_BIN
@@ -452,7 +454,20 @@ faults() {
 	ip -n "$GW_NS" link set "$IN_TAP" down || fail "cannot take $IN_TAP down"
 	sleep 2
 	ip -n "$GW_NS" link set "$IN_TAP" up || fail "cannot bring $IN_TAP up"
-	sleep 4
+	# A reload with a broken file under the same load: refused with its
+	# line, the running configuration kept; then the mended file reloads.
+	sed -i 's/^  max_roots: 20 /  max_roots: 500 /' "$WORK/gw.yaml"
+	grep -q "max_roots: 500" "$WORK/gw.yaml" || fail "could not break the configuration"
+	kill -HUP "$GW_PID"
+	for i in $(seq 50); do grep -q "reload refused" "$WORK/gw.log" && break; sleep 0.1; done
+	grep "reload refused" "$WORK/gw.log" | grep -q "gw.yaml:[0-9]*: trust.max_roots" ||
+		fail "the broken reload was not refused with file:line ($(grep reload "$WORK/gw.log"))"
+	grep -m1 "reload refused" "$WORK/gw.log"
+	sed -i 's/^  max_roots: 500 /  max_roots: 20 /' "$WORK/gw.yaml"
+	kill -HUP "$GW_PID"
+	for i in $(seq 50); do grep -q "reload done" "$WORK/gw.log" && break; sleep 0.1; done
+	grep -q "reload done" "$WORK/gw.log" || fail "the mended configuration did not reload"
+	sleep 3
 	dump_stats
 	rx2=$(gw_stat to_client)
 	wait "$lp"
@@ -655,6 +670,15 @@ dpdk_policy)
 	SSTPGW_CTL=${SSTPGW_CTL:-${SSTPGW_BUILD_DIR:-$SRC/build}/control/sstpgw-ctl}
 	[ -x "$SSTPGW_CTL" ] || fail "no sstpgw-ctl at $SSTPGW_CTL"
 	gw_opts+=(--mgmt-socket "$WORK/mgmt.sock" --metrics "127.0.0.1:$METRICS_PORT") ;;
+dpdk_faults)
+	# The lab's configuration file with this run's paths (the options
+	# gw_start_dpdk passes override its ports and certificates): reloaded
+	# broken under load, and mended.
+	sed -e "s|lab/certs/sstpgw-Lab-Root-CA.cer|$WORK/certs/$ROOT_STEM.crt|" \
+		-e "s|lab/certs|$WORK/certs|g" -e "s|/run/sstpgw/mgmt.sock|$WORK/mgmt.sock|" \
+		-e "s|^  metrics: .*|  metrics: false|" -e "s|file_prefix: sgw-lab|file_prefix: $NS_PREFIX|" \
+		"$SRC/etc/sstpgw.yaml" >"$WORK/gw.yaml"
+	export SSTPGW_GW_CONFIG=$WORK/gw.yaml ;;
 dpdk_pool2)
 	# 172.16.201.0/30: .1 and .2; the tunnel address lives outside it.
 	POOL=172.16.201.0/30 TUNNEL_ADDR=172.16.200.1 ;;

@@ -427,13 +427,24 @@ load_run() {
 }
 json_num() { sed -n "s/.*\"$1\":\([0-9.]*\).*/\1/p" "$2"; }
 
+# wait_live N: until the gateway has N calls (SIGUSR1 dumps, 100 at most).
+wait_live() {
+	local up=0
+	for _ in $(seq 100); do
+		dump_stats
+		up=$(gw_stat sessions_live)
+		[ "$up" -ge "$1" ] && return 0
+	done
+	fail "only $up of $1 calls came up"
+}
+
 # faults: FAULT_SESSIONS calls with UDP echo traffic to the VNet host;
 # the VNet port (the gateway's inner tap) goes down for 2 s and up again
 # under them: no call may drop, traffic must flow again. Then SIGTERM
 # under load: the gateway ends every call (SSTP Call Disconnect, a
 # "session end" line each), stops its ports and exits 0 within 10 s.
 faults() {
-	local n=$FAULT_SESSIONS i up rx1 rx2 ended t0 t1 rc
+	local n=$FAULT_SESSIONS i rx1 rx2 ended t0 t1 rc
 	[ -x "$LOAD_BIN" ] || { echo "SKIP: no sstp-load at $LOAD_BIN (build bench/)"; exit 77; }
 	load_ns_up || fail "cannot set up $LOAD_NS"
 	echo_up
@@ -442,12 +453,7 @@ faults() {
 	load_run "$WORK/a.json" --sessions "$n" --concurrency 16 --hold 14 --pps 20 \
 		--target "$VNET_HOST" --target-port 7 --max-time 200 &
 	local lp=$!
-	for i in $(seq 100); do
-		dump_stats
-		up=$(gw_stat sessions_live)
-		[ "$up" -ge "$n" ] && break
-	done
-	[ "$up" -ge "$n" ] || fail "only $up of $n calls came up"
+	wait_live "$n"
 	sleep 3
 	dump_stats
 	rx1=$(gw_stat to_client)
@@ -480,12 +486,7 @@ faults() {
 	load_run "$WORK/b.json" --sessions "$n" --concurrency 16 --hold 20 --pps 20 \
 		--target "$VNET_HOST" --target-port 7 --max-time 200 &
 	lp=$!
-	for i in $(seq 100); do
-		dump_stats
-		up=$(gw_stat sessions_live)
-		[ "$up" -ge "$n" ] && break
-	done
-	[ "$up" -ge "$n" ] || fail "only $up of $n calls came up"
+	wait_live "$n"
 	t0=$(date +%s.%N)
 	kill -TERM "$GW_PID"
 	for i in $(seq 100); do kill -0 "$GW_PID" 2>/dev/null || break; sleep 0.1; done

@@ -36,6 +36,7 @@
 #include "crypto/x509.h"
 #include "dataplane/session.h"
 #include "dataplane/sgw_limits.h"
+#include "support/session_env.h"
 #include "support/sstp_client.h"
 #include "support/testpki.h"
 
@@ -87,22 +88,6 @@ static struct world W;
 
 /* ---- world ---- */
 
-static int pool_alloc(void *ctx, const char *identity, uint32_t *addr)
-{
-	(void)identity;
-	return sgw_pool_alloc(ctx, 0, addr);
-}
-
-static void pool_free(void *ctx, uint32_t addr)
-{
-	(void)sgw_pool_free(ctx, addr);
-}
-
-static bool is_client(void *ctx, uint32_t addr)
-{
-	return sgw_pool_owner(ctx, addr) >= 0;
-}
-
 /* The bystander's inner packets: seq in the IPv4 ID, a length and a
  * payload that depend on it, so a lost, reordered or damaged packet shows. */
 static size_t ipv4(uint8_t *p, uint32_t src, uint32_t dst, uint32_t seq)
@@ -153,11 +138,8 @@ static void log_line(void *ctx, const struct sgw_session *s, const char *line)
 
 static struct sgw_tls_server *server(const struct tpki_cert *c, bool verify)
 {
-	struct sgw_tls_server_cfg cfg = {
-		.cert_file = c->chain_path, .key_file = c->key_path, .verify_client = verify,
-	};
 	char err[256];
-	struct sgw_tls_server *s = sgw_tls_server_create(&cfg, err, sizeof(err));
+	struct sgw_tls_server *s = tsenv_tls_server(c, verify, err, sizeof(err));
 
 	if (s == NULL)
 		fail_msg("tls server: %s", err);
@@ -187,7 +169,6 @@ static int world_up(void **state)
 		.tls = W.tls, .eap_tls = W.eap, .trust = W.trust, .revoked = W.revoked,
 		.aead = SGW_AEAD_BACKEND_EVP, .hash_bitmask = 3, .mru = 1500,
 		.tunnel_addr = TUNNEL_ADDR,
-		.addr_alloc = pool_alloc, .addr_free = pool_free, .addr_is_client = is_client,
 		.to_vnet = to_vnet, .vnet_ctx = &W, .log = log_line, .log_ctx = &W,
 	};
 	return 0;
@@ -290,7 +271,7 @@ static int by_up(void **state)
 	W.pool = sgw_pool_create(A(172, 16, 201, 0), 24, 1);
 	assert_non_null(W.pool);
 	assert_int_equal(sgw_pool_exclude(W.pool, TUNNEL_ADDR), 0);
-	W.env.pool_ctx = W.pool;
+	tsenv_pool(&W.env, W.pool);
 	W.now = 1000;
 	W.other_vnet = 0;
 	memset(&W.by, 0, sizeof(W.by));

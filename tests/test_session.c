@@ -27,6 +27,7 @@
 #include "crypto/x509.h"
 #include "dataplane/session.h"
 #include "dataplane/sgw_limits.h"
+#include "support/session_env.h"
 #include "support/sstp_client.h"
 #include "support/testpki.h"
 
@@ -66,22 +67,6 @@ struct world {
 };
 
 static struct world W;
-
-static int pool_alloc(void *ctx, const char *identity, uint32_t *addr)
-{
-	(void)identity;
-	return sgw_pool_alloc(ctx, 0, addr);
-}
-
-static void pool_free(void *ctx, uint32_t addr)
-{
-	(void)sgw_pool_free(ctx, addr);
-}
-
-static bool is_client(void *ctx, uint32_t addr)
-{
-	return sgw_pool_owner(ctx, addr) >= 0;
-}
 
 static void to_vnet(void *ctx, struct sgw_session *s, const uint8_t *pkt, size_t len)
 {
@@ -179,11 +164,8 @@ static void log_line(void *ctx, const struct sgw_session *s, const char *line)
 
 static struct sgw_tls_server *server(const struct tpki_cert *c, bool verify)
 {
-	struct sgw_tls_server_cfg cfg = {
-		.cert_file = c->chain_path, .key_file = c->key_path, .verify_client = verify,
-	};
 	char err[256];
-	struct sgw_tls_server *s = sgw_tls_server_create(&cfg, err, sizeof(err));
+	struct sgw_tls_server *s = tsenv_tls_server(c, verify, err, sizeof(err));
 
 	if (s == NULL)
 		fail_msg("tls server: %s", err);
@@ -237,7 +219,6 @@ static int world_up(void **state)
 		.aead = SGW_AEAD_BACKEND_EVP, .hash_bitmask = 3, .mru = 1500,
 		.tunnel_addr = TUNNEL_ADDR,
 		.dns = { A(168, 63, 129, 16), A(10, 1, 0, 4) },
-		.addr_alloc = pool_alloc, .addr_free = pool_free, .addr_is_client = is_client,
 		.to_vnet = to_vnet, .vnet_ctx = &W, .log = log_line, .log_ctx = &W,
 	};
 	return 0;
@@ -269,7 +250,7 @@ static int pool_up(void **state)
 	W.pool = sgw_pool_create(A(172, 16, 201, 0), 24, 1);
 	assert_non_null(W.pool);
 	assert_int_equal(sgw_pool_exclude(W.pool, TUNNEL_ADDR), 0);
-	W.env.pool_ctx = W.pool;
+	tsenv_pool(&W.env, W.pool);
 	W.vnet_n = 0;
 	return 0;
 }

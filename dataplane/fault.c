@@ -32,7 +32,8 @@ static uint32_t draw(struct sgw_fault *f)
 
 bool sgw_fault_enabled(const struct sgw_fault_cfg *cfg)
 {
-	return (cfg->rx || cfg->tx) && (cfg->drop > 0 || cfg->dup > 0 || cfg->reorder > 0);
+	return (cfg->rx || cfg->tx) &&
+	       (cfg->drop > 0 || cfg->dup > 0 || cfg->reorder > 0 || cfg->txq_full > 0);
 }
 
 void sgw_fault_init(struct sgw_fault *f, const struct sgw_fault_cfg *cfg, uint64_t salt)
@@ -41,6 +42,7 @@ void sgw_fault_init(struct sgw_fault *f, const struct sgw_fault_cfg *cfg, uint64
 		.drop = threshold(cfg->drop),
 		.dup = threshold(cfg->dup),
 		.reorder = threshold(cfg->reorder),
+		.txq_full = threshold(cfg->txq_full),
 		.state = (cfg->seed ^ (salt * UINT64_C(0x9e3779b97f4a7c15))) | 1,
 	};
 }
@@ -106,6 +108,13 @@ uint16_t sgw_fault_apply(struct sgw_fault *f, struct rte_mbuf **pkts, uint16_t n
 		f->held = NULL;
 	}
 	return k;
+}
+
+uint16_t sgw_fault_tx_room(struct sgw_fault *f, uint16_t n)
+{
+	if (n == 0 || draw(f) >= f->txq_full)
+		return n;
+	return (uint16_t)(draw(f) % n);
 }
 
 void sgw_fault_flush(struct sgw_fault *f)

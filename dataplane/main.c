@@ -64,6 +64,7 @@ static const char usage[] =
 "  --fault-drop F --fault-dup F --fault-reorder F   fractions (0..1) on the outer port\n"
 "  --fault-seed N          seed for the fault injection (default 1)\n"
 "  --fault-where rx|tx|both  where faults are injected (default both)\n"
+"  --fault-txq-full F      fraction of outer tx bursts that find the queue full\n"
 "\n"
 "Signals: SIGINT/SIGTERM close every session and stop; SIGUSR1 prints the counters;\n"
 "SIGHUP reloads the configuration file (pools and reservations change live).\n";
@@ -73,6 +74,7 @@ enum opt {
 	O_TUNNEL_ADDR, O_DNS, O_TUNNEL_MTU, O_MAX_SESSIONS, O_PORT, O_CERT, O_KEY, O_ROOTS,
 	O_REVOKED, O_WORKERS, O_AEAD, O_HUGE, O_MEM, O_MBUFS, O_FILE_PREFIX, O_LOG_LEVEL,
 	O_TCP_TEST, O_FAULT_DROP, O_FAULT_DUP, O_FAULT_REORDER, O_FAULT_SEED, O_FAULT_WHERE,
+	O_FAULT_TXQ_FULL,
 	O_HELP, O_HELLO, O_TLS_MIN, O_TLS_MAX, O_CONFIG, O_MGMT_SOCKET, O_METRICS, O_SERVER_NAME, O_SERVER_CA,
 };
 
@@ -90,7 +92,8 @@ static const struct option longopts[] = {
 	{ "log-level", 1, NULL, O_LOG_LEVEL }, { "tcp-test", 1, NULL, O_TCP_TEST },
 	{ "fault-drop", 1, NULL, O_FAULT_DROP }, { "fault-dup", 1, NULL, O_FAULT_DUP },
 	{ "fault-reorder", 1, NULL, O_FAULT_REORDER }, { "fault-seed", 1, NULL, O_FAULT_SEED },
-	{ "fault-where", 1, NULL, O_FAULT_WHERE }, { "help", 0, NULL, O_HELP },
+	{ "fault-where", 1, NULL, O_FAULT_WHERE }, { "fault-txq-full", 1, NULL, O_FAULT_TXQ_FULL },
+	{ "help", 0, NULL, O_HELP },
 	{ "config", 1, NULL, O_CONFIG }, { "hello-interval", 1, NULL, O_HELLO },
 	{ "tls-min", 1, NULL, O_TLS_MIN }, { "tls-max", 1, NULL, O_TLS_MAX }, { "mgmt-socket", 1, NULL, O_MGMT_SOCKET },
 	{ "metrics", 1, NULL, O_METRICS }, { "server-name", 1, NULL, O_SERVER_NAME },
@@ -246,11 +249,11 @@ static int opt_one(struct sgw_engine_opts *o, int c, const char *arg, const char
 		o->log_level = (int)v;
 		return 0;
 	case O_TCP_TEST: return app_parse(o, arg);
-	case O_FAULT_DROP: case O_FAULT_DUP: case O_FAULT_REORDER:
+	case O_FAULT_DROP: case O_FAULT_DUP: case O_FAULT_REORDER: case O_FAULT_TXQ_FULL:
 		if (!frac(arg, &d))
 			return bad(name, arg, "want a fraction 0..1, e.g. 0.05");
 		*(c == O_FAULT_DROP ? &o->fault.drop : c == O_FAULT_DUP ? &o->fault.dup :
-		  &o->fault.reorder) = d;
+		  c == O_FAULT_REORDER ? &o->fault.reorder : &o->fault.txq_full) = d;
 		return 0;
 	case O_FAULT_SEED:
 		if (!num(arg, 0, ULONG_MAX, &v))

@@ -161,7 +161,8 @@ void sgw_portq_flush(struct sgw_portq *q)
 	q->tx_n = 0;
 	if (n == 0)
 		return;
-	uint16_t sent = rte_eth_tx_burst(q->port_id, q->queue, q->tx, n);
+	uint16_t room = q->tx_fault != NULL ? sgw_fault_tx_room(q->tx_fault, n) : n;
+	uint16_t sent = rte_eth_tx_burst(q->port_id, q->queue, q->tx, room);
 
 	q->tx_pkts += sent;
 	if (unlikely(sent < n)) {

@@ -324,6 +324,10 @@ TESTS = {
     "rst": ("echo", [], "rst", ["tcp_conns_reset>=1", "tcp_conns_established>=2"]),
     "syncookies": ("echo", [], "syncookies", ["tcp_syn_queue_full>=1", "tcp_cookies_sent>=1",
                                               "tcp_cookies_ok>=1"]),
+    # A full transmit queue: 5% of the outer tx bursts are taken only in
+    # part (the rest dropped, counted in tx_full); TCP repairs.
+    "txq_full": ("echo", ["--fault-txq-full", "0.05", "--fault-where", "tx", "--fault-seed", "5"],
+                 "loss", ["tx_full>=10", "tcp_retransmits>=1"]),
     # Mempool exhaustion: 54 mbufs more than the receive rings hold (2 x
     # 1023): segments go unsent (tcp_tx_nombuf), TCP repairs, every byte
     # arrives, and every mbuf is back at the end.

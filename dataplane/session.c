@@ -376,9 +376,12 @@ static void deliver_ip(struct sgw_session *s, const struct sgw_ppp_ipv4 *ip)
 		       (uint32_t)ip->pkt[18] << 8 | ip->pkt[19];
 
 	/* Client-to-client is off: another client's address, or a pool
-	 * address nobody holds, is not the VNet's. */
-	if (s->env->addr_is_client != NULL && dst != s->env->tunnel_addr &&
-	    s->env->addr_is_client(s->env->pool_ctx, dst)) {
+	 * address nobody holds, is not the VNet's. Nor is a packet over our
+	 * MRU (RFC 1661 6.1: the peer must not send one), which the VNet
+	 * port's MTU might not carry either. */
+	if ((s->env->addr_is_client != NULL && dst != s->env->tunnel_addr &&
+	     s->env->addr_is_client(s->env->pool_ctx, dst)) ||
+	    (s->env->mru != 0 && ip->len > s->env->mru)) {
 		s->info.drops++;
 		return;
 	}

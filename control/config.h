@@ -163,6 +163,7 @@ struct sgw_config {
 	struct {
 		unsigned max_sessions;
 		unsigned max_half_open;
+		unsigned max_pending_per_source; /* 0: no limit */
 		unsigned session_tx_buf;
 		unsigned session_rx_buf;
 	} limits;

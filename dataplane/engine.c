@@ -442,6 +442,7 @@ static int tcp_cfg_setup(struct sgw_engine *e, const struct sgw_engine_opts *o)
 	if (o->max_half_open != 0)
 		c->syn_queue = o->max_half_open;
 	e->sh.max_conns = per;
+	e->sh.max_pending_per_source = o->max_pending_per_source;
 	e->sh.tunnel_mtu = o->tunnel_mtu;
 	e->sh.mss_clamp = (uint16_t)RTE_MIN(1371, o->tunnel_mtu - 40);
 	return sgw_random_bytes((uint8_t *)c->isn_secret, sizeof(c->isn_secret));

@@ -85,6 +85,10 @@ struct sgw_engine_opts {
 	const char *suites13;          /* TLS 1.3 ciphersuites, NULL: default */
 	uint32_t handshake_ms, negotiation_ms, hello_ms;  /* session.h; 0: defaults */
 	unsigned max_half_open;        /* per worker before SYN cookies; 0: default */
+	/* Calls from one source address not yet authenticated (before the
+	 * crypto binding is verified), per worker; more are refused at TCP
+	 * accept. 0: no limit. */
+	unsigned max_pending_per_source;
 	uint8_t hash_bitmask;          /* SSTP binding hashes: 1 SHA-1, 2 SHA-256; 0: both */
 	uint32_t nbns[SGW_DNS_SERVERS_MAX];
 };

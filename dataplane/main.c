@@ -38,6 +38,8 @@ static const char usage[] =
 "  --dns A                 DNS server given to clients (at most 2)\n"
 "  --tunnel-mtu N          largest inner packet, PPP MRU (default 1400)\n"
 "  --max-sessions N        sessions over all workers (default 1024)\n"
+"  --max-pending-per-source N  calls from one address not yet authenticated,\n"
+"                          per worker; more are refused (default 0: no limit)\n"
 "  --hello-interval S      SSTP hello: silence before an Echo Request (default 60)\n"
 "  --port N                TCP listening port (default 443)\n"
 "Certificates:\n"
@@ -71,7 +73,8 @@ static const char usage[] =
 
 enum opt {
 	O_OUTER = 256, O_OUTER_ADDR, O_OUTER_GW, O_INNER, O_INNER_ADDR, O_VNET, O_POOL,
-	O_TUNNEL_ADDR, O_DNS, O_TUNNEL_MTU, O_MAX_SESSIONS, O_PORT, O_CERT, O_KEY, O_ROOTS,
+	O_TUNNEL_ADDR, O_DNS, O_TUNNEL_MTU, O_MAX_SESSIONS, O_MAX_PENDING, O_PORT, O_CERT, O_KEY,
+	O_ROOTS,
 	O_REVOKED, O_WORKERS, O_AEAD, O_HUGE, O_MEM, O_MBUFS, O_FILE_PREFIX, O_LOG_LEVEL,
 	O_TCP_TEST, O_FAULT_DROP, O_FAULT_DUP, O_FAULT_REORDER, O_FAULT_SEED, O_FAULT_WHERE,
 	O_FAULT_TXQ_FULL,
@@ -85,6 +88,7 @@ static const struct option longopts[] = {
 	{ "pool", 1, NULL, O_POOL }, { "tunnel-addr", 1, NULL, O_TUNNEL_ADDR },
 	{ "dns", 1, NULL, O_DNS }, { "tunnel-mtu", 1, NULL, O_TUNNEL_MTU },
 	{ "max-sessions", 1, NULL, O_MAX_SESSIONS }, { "port", 1, NULL, O_PORT },
+	{ "max-pending-per-source", 1, NULL, O_MAX_PENDING },
 	{ "cert", 1, NULL, O_CERT }, { "key", 1, NULL, O_KEY }, { "roots", 1, NULL, O_ROOTS },
 	{ "revoked", 1, NULL, O_REVOKED }, { "workers", 1, NULL, O_WORKERS },
 	{ "aead", 1, NULL, O_AEAD }, { "huge", 0, NULL, O_HUGE }, { "mem", 1, NULL, O_MEM },
@@ -208,6 +212,11 @@ static int opt_one(struct sgw_engine_opts *o, int c, const char *arg, const char
 			return bad(name, arg, "want 1..1000000");
 		o->max_sessions = (unsigned)v;
 		return 0;
+	case O_MAX_PENDING:
+		if (!num(arg, 0, 1000000, &v))
+			return bad(name, arg, "want 0 (no limit)..1000000");
+		o->max_pending_per_source = (unsigned)v;
+		return 0;
 	case O_PORT:
 		if (!num(arg, 1, 65535, &v))
 			return bad(name, arg, "want 1..65535");
@@ -330,6 +339,7 @@ static void config_apply(const struct sgw_config *c, struct sgw_engine_opts *o)
 	o->tunnel_mtu = c->clients.tunnel_mtu;
 	o->max_sessions = c->limits.max_sessions;
 	o->max_half_open = c->limits.max_half_open;
+	o->max_pending_per_source = c->limits.max_pending_per_source;
 	o->listen_port = c->listen_port;
 	o->cert = c->tls.cert;
 	o->key = c->tls.key;

@@ -58,6 +58,9 @@ enum {
 	 * for a record not all there (a 1,500-byte record needs 2; more
 	 * pieces, e.g. a 16 KiB record in small segments, are copied). */
 	SGW_SESSION_RX_PIECES = 8,
+	/* Per worker: counters of calls not yet authenticated, by a keyed
+	 * hash of the source address (limits.max_pending_per_source). */
+	SGW_PENDING_BUCKETS = 65536,
 
 	/* Userspace TCP (dataplane/tcp/, issue #3). */
 	SGW_TCP_MAX_OOO = 16,             /* out-of-order intervals per connection */

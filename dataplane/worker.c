@@ -7,6 +7,8 @@
 
 #include <rte_byteorder.h>
 #include <rte_cycles.h>
+#include <rte_hash_crc.h>
+#include <rte_random.h>
 #include <rte_ip.h>
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
@@ -38,6 +40,7 @@ struct gw_conn {
 	bool dirty;                      /* output to drain after this burst */
 	uint32_t addr;                   /* registered in by_addr, 0: none */
 	uint64_t id;                     /* worker << 56 | serial */
+	int32_t pending;                 /* its counter in w->pending, -1: none */
 	uint64_t start_ms;
 	/* --tcp-test applications */
 	bool fin, unread;
@@ -309,8 +312,42 @@ static void tcp_emit(void *ctx, const struct sgw_tcp_out *o)
 	sgw_net_output(w, SGW_IF_OUTER, m);
 }
 
+/* --- calls not yet authenticated, per source (max_pending_per_source) --- */
+
+static uint32_t pending_bucket(const struct sgw_worker *w, uint32_t addr)
+{
+	return rte_hash_crc_4byte(addr, w->pending_seed) & (SGW_PENDING_BUCKETS - 1);
+}
+
+/* Room for one more call from addr? Counts it if so: *bucket is where
+ * (-1: not counted, no limit). */
+static bool pending_take(struct sgw_worker *w, uint32_t addr, int32_t *bucket)
+{
+	uint32_t b;
+
+	*bucket = -1;
+	if (w->pending == NULL || w->sh->app != SGW_APP_SSTP)
+		return true;
+	b = pending_bucket(w, addr);
+	if (w->pending[b] >= w->sh->max_pending_per_source)
+		return false;
+	w->pending[b]++;
+	*bucket = (int32_t)b;
+	return true;
+}
+
+/* The call is authenticated (or gone): it counts no more. */
+static void pending_release(struct sgw_worker *w, struct gw_conn *c)
+{
+	if (c->pending < 0 || w->pending == NULL)
+		return;
+	w->pending[c->pending]--;
+	c->pending = -1;
+}
+
 static void conn_free(struct sgw_worker *w, struct gw_conn *c)
 {
+	pending_release(w, c);
 	addr_register(w, c, 0);
 	c->state = CONN_FREE;
 	c->tcp = NULL;
@@ -329,6 +366,17 @@ static void *tcp_on_accept(void *ctx, struct sgw_tcp_conn *tc)
 		w->st.sessions_refused++;
 		return NULL;
 	}
+	/* One source may hold only so many calls that are not authenticated:
+	 * an idle host must not take every slot (docs/RELIABILITY.md). */
+	uint32_t peer;
+	uint16_t port;
+	int32_t pending;
+
+	sgw_tcp_conn_peer(tc, &peer, &port);
+	if (!pending_take(w, peer, &pending)) {
+		w->st.sessions_refused_source++;
+		return NULL;
+	}
 	w->free_list = c->next_free;
 	w->nlive++;
 	bool dirty = c->dirty;   /* may still sit in this burst's dirty list */
@@ -336,7 +384,7 @@ static void *tcp_on_accept(void *ctx, struct sgw_tcp_conn *tc)
 	*c = (struct gw_conn){ .tcp = tc, .state = CONN_OPEN, .dirty = dirty,
 			       .next_tick = w->now_ms + SGW_SESSION_TICK_MS,
 			       .id = (uint64_t)w->idx << 56 | ++w->serial,
-			       .start_ms = w->now_ms };
+			       .start_ms = w->now_ms, .pending = pending };
 	sgw_tcp_conn_peer(tc, &c->peer_addr, &c->peer_port);
 	if (w->sh->app != SGW_APP_SSTP)
 		return c;
@@ -378,7 +426,11 @@ static void drain(struct sgw_worker *w, struct gw_conn *c)
 			break;
 	}
 	const struct sgw_session_info *info = sgw_session_info(c->sess);
-	bool over = sgw_session_phase(c->sess) == SGW_SESSION_CLOSED;
+	enum sgw_session_phase phase = sgw_session_phase(c->sess);
+	bool over = phase == SGW_SESSION_CLOSED;
+
+	if (phase == SGW_SESSION_ESTABLISHED || over)
+		pending_release(w, c);
 
 	/* Once the call is over its address is back in the pool (session.c). */
 	if (!over && info->addr != c->addr)
@@ -720,8 +772,12 @@ int sgw_worker_init(struct sgw_worker *w, const struct sgw_dp_shared *sh, unsign
 	w->dirty = rte_zmalloc("sgw_dirty", sizeof(*w->dirty) * n, 0);
 	w->by_addr = rte_zmalloc("sgw_by_addr", sizeof(*w->by_addr) * (sh->pool_slots + 1), 0);
 	w->scratch = rte_malloc("sgw_scratch", SGW_DRAIN_CHUNK, RTE_CACHE_LINE_SIZE);
+	if (sh->max_pending_per_source != 0) {
+		w->pending = rte_zmalloc("sgw_pending", sizeof(*w->pending) * SGW_PENDING_BUCKETS, 0);
+		w->pending_seed = (uint32_t)rte_rand();
+	}
 	if (w->conns == NULL || w->dirty == NULL || w->by_addr == NULL || w->scratch == NULL ||
-	    sgw_net_init(w) != 0) {
+	    (sh->max_pending_per_source != 0 && w->pending == NULL) || sgw_net_init(w) != 0) {
 		snprintf(err, err_len, "worker %u: out of memory for %u sessions", idx, n);
 		rc = -ENOMEM;
 		goto err;
@@ -764,6 +820,8 @@ void sgw_worker_fini(struct sgw_worker *w)
 	rte_free(w->dirty);
 	rte_free(w->by_addr);
 	rte_free(w->scratch);
+	rte_free(w->pending);
+	w->pending = NULL;
 	w->conns = NULL;
 	w->dirty = NULL;
 	w->by_addr = NULL;

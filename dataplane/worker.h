@@ -51,7 +51,7 @@ struct sgw_engine_hooks;
 	X(to_client_too_big) X(to_client_refused) \
 	X(to_vnet) X(to_vnet_nombuf) X(to_vnet_copied) X(rx_open_copied) X(mss_clamped) X(nombuf) \
 	X(sessions_created) X(sessions_failed) X(sessions_refused) X(sessions_ended) \
-	X(sessions_reset) X(sessions_revoked) \
+	X(sessions_reset) X(sessions_revoked) X(sessions_refused_source) \
 	X(log_lines) X(log_dropped) \
 	X(fault_dropped) X(fault_duplicated) X(fault_reordered)
 
@@ -94,6 +94,7 @@ struct sgw_dp_shared {
 	struct sgw_session_env env;                  /* template; per-worker copy */
 	struct sgw_tcp_cfg tcp;                      /* template: no callbacks */
 	unsigned max_conns;                          /* per worker */
+	unsigned max_pending_per_source;             /* 0: no limit */
 	uint16_t tunnel_mtu;                         /* largest inner packet */
 	uint16_t mss_clamp;                          /* inner TCP MSS */
 	struct sgw_fault_cfg fault;
@@ -182,6 +183,10 @@ struct sgw_worker {
 	uint8_t *scratch;                    /* SGW_DRAIN_CHUNK */
 	uint64_t serial;                     /* session ids */
 	struct sgw_worker_mbox mbox;         /* from the control thread */
+	/* Calls not yet authenticated per source address, by a keyed hash
+	 * (SGW_PENDING_BUCKETS counters; NULL: no limit). */
+	uint16_t *pending;
+	uint32_t pending_seed;
 };
 
 /* Allocates the worker's tables (init time). 0 or -errno with err. */

@@ -77,6 +77,7 @@ static const char *const full[] = {
 	"limits:",
 	"  max_sessions: 20000",
 	"  max_half_open: 4096",
+	"  max_pending_per_source: 32",
 	"  session_tx_buf: 65536",
 	"  session_rx_buf: 32768",
 	"management:",
@@ -198,6 +199,7 @@ static void test_full(void **state)
 	assert_string_equal(c->trust.revoked_file, "/etc/sstpgw/revoked.txt");
 	assert_int_equal(c->limits.max_sessions, 20000);
 	assert_int_equal(c->limits.max_half_open, 4096);
+	assert_int_equal(c->limits.max_pending_per_source, 32);
 	assert_int_equal(c->limits.session_tx_buf, 65536);
 	assert_int_equal(c->limits.session_rx_buf, 32768);
 	assert_string_equal(c->management.socket, "/run/gw/ctl.sock");
@@ -411,6 +413,8 @@ static const struct bad_case bad[] = {
 		   "empty value", NULL },
 	/* 97 */ { "  mem_mb:", "  mem_mb: *undefined", "engine.mem_mb",
 		   "aliases are not supported", NULL },
+	/* 98 */ { "  max_pending_per_source:", "  max_pending_per_source: -1",
+		   "limits.max_pending_per_source", "want 0 (no limit)..1000000", NULL },
 };
 
 static void test_bad_fields(void **state)
@@ -488,6 +492,7 @@ static void test_defaults(void **state)
 	assert_string_equal(cfg.trust.revoked_file, "");
 	assert_int_equal(cfg.limits.max_sessions, 1024);
 	assert_int_equal(cfg.limits.max_half_open, 256);
+	assert_int_equal(cfg.limits.max_pending_per_source, 0);
 	assert_int_equal(cfg.limits.session_tx_buf, 32768);
 	assert_int_equal(cfg.limits.session_rx_buf, SGW_SESSION_RX_BUF);
 	assert_string_equal(cfg.management.socket, "/run/sstpgw/mgmt.sock");

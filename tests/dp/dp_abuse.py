@@ -17,6 +17,10 @@ flowing; the same topology as dp_test.py (whose helpers this imports).
                stays under max_sessions x 160 KiB, and a good TLS + HTTP +
                Call Connect Request client gets in once the timer frees
                slots (while all are held nobody does: no eviction).
+  per_source   the SSTP application with limits.max_pending_per_source 16:
+               one address opens 200 silent connections, 16 are taken and
+               the rest refused at once, a client from another address is
+               served meanwhile, the attacker's 17th is refused.
   garbage      the SSTP application: random bytes, plain HTTP, an oversized
                TLS record header, TLS 1.0/1.1 offers, HTTP requests that are
                not SSTP, a short SSTP packet: each refused at once, with its
@@ -273,11 +277,12 @@ def read_http_head(ts, limit=4096):
     return b
 
 
-def good_client(ca, timeout=5.0):
+def good_client(ca, timeout=5.0, source=None):
     """TLS (checking the server certificate), SSTP_DUPLEX_POST -> 200, then
     CALL_CONNECT_REQUEST -> CALL_CONNECT_ACK; returns milliseconds."""
     t0 = time.monotonic()
-    s = socket.create_connection((GW, 443), timeout=timeout)
+    s = socket.create_connection((GW, 443), timeout=timeout,
+                                 source_address=(source, 0) if source else None)
     try:
         ts = tls_ctx(ca).wrap_socket(s, server_hostname=SERVER_NAME)
         ts.sendall(HTTP_REQ)
@@ -602,6 +607,67 @@ GARBAGE = ["random", "plain_http", "record_too_long", "tls10", "tls11", "http_ge
            "http_huge", "sstp_short"]
 
 
+# ----------------------------------------------------------- case: per_source
+
+ME2 = "10.77.0.3"       # a second client address (the harness adds it)
+PER_SOURCE = 16         # limits.max_pending_per_source in this case
+
+
+def client_per_source(res, pid, ca):
+    """One address opens 200 connections and sends nothing; only
+    PER_SOURCE are taken, the rest refused at once, and a client from
+    another address is served meanwhile; one more from the attacker's
+    address is refused; once the attacker lets go, it is served too."""
+    held, refused, alive = [], 0, 0
+    for _ in range(200):
+        s = socket.socket()
+        s.settimeout(5)
+        try:
+            s.connect((GW, 443))
+            held.append(s)
+        except ConnectionResetError:      # the RST beat connect()'s return
+            refused += 1
+            s.close()
+        except socket.timeout:
+            raise AssertionError("connect %d timed out (%d held, %d refused)" %
+                                 (len(held) + refused, len(held), refused))
+    time.sleep(1.0)
+    for s in held:
+        s.setblocking(False)            # a timeout would make recv wait
+        try:
+            r = s.recv(1)
+            refused += 1 if r == b"" else 0
+        except BlockingIOError:
+            alive += 1
+        except ConnectionResetError:
+            refused += 1
+    res.update(alive=alive, refused=refused)
+    log("per source: 200 silent connections from %s: %d held, %d refused" %
+        (ME, alive, refused))
+    assert alive == PER_SOURCE, "%d held, want %d" % (alive, PER_SOURCE)
+    ms = good_client(ca, source=ME2)
+    res["other_ms"] = ms
+    log("per source: a client from %s served in %.0f ms during the attack" % (ME2, ms))
+    try:
+        good_client(ca)
+        raise AssertionError("a 17th call from the attacker's address was served")
+    except (ConnectionResetError, ssl.SSLError, OSError) as e:
+        log("per source: one more from %s refused (%s)" % (ME, type(e).__name__))
+    for s in held:
+        s.close()
+    time.sleep(0.5)
+    ms = good_client(ca)
+    res["after_ms"] = ms
+    log("per source: after the attacker let go, a client from %s served in %.0f ms" % (ME, ms))
+
+
+def check_per_source(st, lines, res):
+    bad = dt.check_stats(st, ["sessions_refused_source>=184"])
+    if res.get("alive") != PER_SOURCE:
+        bad.append("held %s, want %d" % (res.get("alive"), PER_SOURCE))
+    return bad
+
+
 def client_garbage(res, pid, ca):
     prober = Prober(ca)
     rss = RssSampler(pid)
@@ -645,7 +711,8 @@ def client_main(case, tmp, pid):
     fn = {"syn_flood": lambda: client_syn_flood(res, pid),
           "slow_reader": lambda: client_slow_reader(res, pid),
           "half_open": lambda: client_half_open(res, pid, ca),
-          "garbage": lambda: client_garbage(res, pid, ca)}[case]
+          "garbage": lambda: client_garbage(res, pid, ca),
+          "per_source": lambda: client_per_source(res, pid, ca)}[case]
     rc = 0
     try:
         fn()
@@ -682,7 +749,7 @@ def make_pki(tmp):
     shutil.copy(j("ca.crt"), j("roots/root.crt"))
 
 
-def write_config(tmp, ns, handshake_s, max_sessions):
+def write_config(tmp, ns, handshake_s, max_sessions, per_source=0):
     j = lambda n: os.path.join(tmp, n)   # noqa: E731
     cfg = j("sstpgw.yaml")
     with open(cfg, "w") as f:
@@ -694,10 +761,10 @@ tls: {cert: %s, key: %s}
 sstp: {handshake_timeout_s: %d, negotiation_timeout_s: 60}
 clients: {pools: [172.16.201.0/24]}
 trust: {roots_dir: %s}
-limits: {max_sessions: %d}
+limits: {max_sessions: %d, max_pending_per_source: %d}
 management: {socket: %s, metrics: false}
 """ % (GW, dt.GW_IN, ns, j("srv.crt"), j("srv.key"), handshake_s, j("roots"),
-            max_sessions, j("mgmt/mgmt.sock")))
+            max_sessions, per_source, j("mgmt/mgmt.sock")))
     return cfg
 
 
@@ -795,6 +862,7 @@ CASES = {
     "slow_reader": ("source", 0, 0, 60, check_slow_reader),
     "half_open": (None, HANDSHAKE_S, MAX_SESSIONS, 120, check_half_open),
     "garbage": (None, 10, MAX_SESSIONS, 90, check_garbage),
+    "per_source": (None, 10, MAX_SESSIONS, 60, check_per_source),
 }
 
 
@@ -823,7 +891,8 @@ def harness(exe, case):
     try:
         if app is None:
             make_pki(tmp)
-            args = ["--config", write_config(tmp, ns, hs, maxs)]
+            args = ["--config", write_config(tmp, ns, hs, maxs,
+                                             PER_SOURCE if case == "per_source" else 0)]
         else:
             args = ["--outer", "net_tap0,iface=dpout", "--outer-addr", GW + "/24",
                     "--inner", "net_tap1,iface=dpin", "--inner-addr", dt.GW_IN + "/24",
@@ -838,6 +907,8 @@ def harness(exe, case):
             dt.sh("ip", "netns", "exec", ns, "ip", "link", "set", dev, "up")
             dt.sh("ip", "netns", "exec", ns, "ip", "addr", "add", addr + "/24", "dev", dev)
         dt.sh("ip", "netns", "exec", ns, "ip", "link", "set", "lo", "up")
+        if case == "per_source":
+            dt.sh("ip", "netns", "exec", ns, "ip", "addr", "add", ME2 + "/24", "dev", "dpout")
         t0 = time.monotonic()
         rc = subprocess.run(["ip", "netns", "exec", ns, sys.executable, __file__, "--client",
                              case, tmp, str(gw.p.pid)], timeout=limit).returncode

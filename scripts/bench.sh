@@ -22,7 +22,7 @@ BUILD=${BUILD:-build}
 OUT=${OUT:-bench-results}
 MIN_TIME=${MIN_TIME:-0.2}
 REPS=${REPS:-3}
-ALL="aead record proto tcp lookup connect pipeline"
+ALL="aead record proto tcp lookup connect pipeline worker"
 
 summary_only=false
 if [ "${1:-}" = "--summary-only" ]; then

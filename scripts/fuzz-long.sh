@@ -48,7 +48,7 @@ for t in "${targets[@]}"; do
 		"$corpus" >"$log" 2>&1
 	rc=$?
 	dt=$(($(date +%s) - t0))
-	execs=$(awk -F: '/stat::number_of_executed_units/ {gsub(/ /, "", $2); print $2}' "$log")
+	execs=$(awk '/stat::number_of_executed_units/ {print $NF}' "$log")
 	cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1 | cut -d' ' -f2)
 	rate=$(( ${execs:-0} / (dt > 0 ? dt : 1) ))
 	if [ $rc -eq 0 ]; then res="0 crashes"; else res="FAILED (rc $rc, see $log)"; failed=$((failed + 1)); fi

@@ -109,31 +109,7 @@ class RssSampler:
                 "rss_end_kib": rss_kib(self.pid)[0]}
 
 
-def echo_stream(s, size):
-    """size bytes through echo on the connected socket s, read back at the
-    same time; checks count and CRC; returns seconds."""
-    data = os.urandom(MB) * (size // MB)
-    got = {"crc": 0, "n": 0}
-
-    def reader():
-        crc, n = 0, 0
-        while n < size:
-            b = s.recv(1 << 16)
-            if not b:
-                break
-            crc = zlib.crc32(b, crc)
-            n += len(b)
-        got["crc"], got["n"] = crc, n
-
-    t0 = time.monotonic()
-    th = threading.Thread(target=reader)
-    th.start()
-    s.sendall(data)
-    th.join(60)
-    dt_s = time.monotonic() - t0
-    assert got["n"] == size, "echo: got %d of %d bytes" % (got["n"], size)
-    assert got["crc"] == zlib.crc32(data), "echo: data differs"
-    return dt_s
+echo_stream = dt.echo_stream
 
 
 def echo_ping(s, tag):

@@ -60,11 +60,10 @@ def connect(port=443, timeout=10):
     return s
 
 
-def echo_bulk(size):
-    """Send size bytes and read them back at the same time; return seconds."""
-    s = connect()
+def echo_stream(s, size):
+    """size bytes through echo on the connected socket s, read back at the
+    same time; checks count and CRC; returns seconds."""
     data = os.urandom(MB) * (size // MB)
-    want = zlib.crc32(data)
     got = {"crc": 0, "n": 0}
 
     def reader():
@@ -83,10 +82,18 @@ def echo_bulk(size):
     s.sendall(data)
     th.join(60)
     dt = time.monotonic() - t0
-    s.close()
     assert got["n"] == size, "echo: got %d of %d bytes" % (got["n"], size)
-    assert got["crc"] == want, "echo: data differs"
+    assert got["crc"] == zlib.crc32(data), "echo: data differs"
     return dt
+
+
+def echo_bulk(size):
+    """Send size bytes on a new connection and read them back; seconds."""
+    s = connect()
+    try:
+        return echo_stream(s, size)
+    finally:
+        s.close()
 
 
 def discard_bulk(size):

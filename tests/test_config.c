@@ -527,6 +527,15 @@ static void test_documents(void **state)
 		/* 10 */ { "ports:\n  outer: \x01\n", "x.yaml:2: yaml: ", "(0x01) is not printable" },
 		/* 11 */ { "x: \xed\xa0\x80\n", "x.yaml:1: yaml: ", "(0xed) is not printable" },
 		/* 12 */ { "\xef\xbb\xbfp\xc3\xa9: 1\n", "x.yaml:1: p\xc3\xa9: ", "unknown key" },
+		/* 13: fuzz_config's leak in libfyaml 0.7.12, refused before it is hit */
+		{ "'''''''''''''''''''''''':", "x.yaml:1: (top): ", "two escaped quotes in a row" },
+		{ "ports:\n  outer: {device: 'd''''e', address: 10.0.0.2/24}\n",
+		  "x.yaml:2: ports.outer.device: ", "two escaped quotes in a row" },
+		{ "'a''''': 1\n", "x.yaml:1: (top): ", "two escaped quotes in a row" },
+		{ "'''''a': 1\n", "x.yaml:1: (top): ", "two escaped quotes in a row" },
+		/* 17: one escaped quote at a time is fine */
+		{ "'a''b''c': 1\n", "x.yaml:1: a'b'c: ", "unknown key" },
+		{ "'''a''': 1\n", "x.yaml:1: 'a': ", "unknown key" },
 	};
 
 	(void)state;

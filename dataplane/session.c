@@ -123,6 +123,14 @@ static void slog(const struct sgw_session *s, const char *fmt, ...)
 	s->env->log(s->env->log_ctx, s, line);
 }
 
+/* env->capture, a test hook for fuzz seeds (NULL in the product). */
+static void capture(const struct sgw_session *s, const char *what,
+		    const uint8_t *p, size_t n)
+{
+	if (s->env->capture != NULL)
+		s->env->capture(s->env->capture_ctx, what, p, n);
+}
+
 /* The first reason wins: later failures are consequences of it. */
 static void set_end(struct sgw_session *s, enum sgw_session_end why,
 		    const char *detail)
@@ -460,6 +468,23 @@ static void open_ppp(struct sgw_session *s)
 	ppp_events(s, sgw_ppp_start(s->ppp, s->now), NULL);
 }
 
+/* env->capture: the frame, and for an EAP Response/EAP-TLS (RFC 3748 4.1,
+ * RFC 5216 3.1) its Type-Data, the bytes ppp_eap.c hands to crypto/eaptls. */
+static void capture_ppp(const struct sgw_session *s, const uint8_t *f, size_t len,
+			uint16_t proto)
+{
+	size_t h = f[0] == 0xff ? 4 : 2, elen;
+
+	if (s->env->capture == NULL)
+		return;
+	capture(s, "ppp", f, len);
+	if (proto != 0xc227 || len < h + 5 || f[h] != 2 || f[h + 4] != 13)
+		return;
+	elen = (size_t)f[h + 2] << 8 | f[h + 3];
+	if (elen >= 5 && elen <= len - h)
+		capture(s, "eaptls", f + h + 5, elen - 5);
+}
+
 /* A data packet: gate by protocol, then PPP. */
 static void sstp_ppp(struct sgw_session *s, const uint8_t *f, size_t len)
 {
@@ -472,6 +497,7 @@ static void sstp_ppp(struct sgw_session *s, const uint8_t *f, size_t len)
 	}
 	/* Address/Control FF 03 then the protocol (PFC is never negotiated). */
 	proto = f[0] == 0xff ? (uint16_t)(f[2] << 8 | f[3]) : (uint16_t)(f[0] << 8 | f[1]);
+	capture_ppp(s, f, len, proto);
 	if (!sgw_sstp_ppp_allowed(&s->sstp, proto)) {
 		/* MS-SSTP 3.2.5.2.3: no data before a verified Call Connected. */
 		s->info.drops++;
@@ -525,6 +551,7 @@ static void sstp_packet(struct sgw_session *s, const uint8_t *pkt, size_t len)
 {
 	struct sgw_sstp_out out;
 
+	capture(s, "sstp", pkt, len);
 	sstp_event(s, sgw_sstp_input(&s->sstp, pkt, len, s->now, &out), &out);
 }
 
@@ -620,6 +647,7 @@ static void http_input(struct sgw_session *s, const uint8_t *p, size_t n)
 	uint8_t resp[SGW_HTTP_MAX_RESPONSE];
 	size_t rlen;
 
+	capture(s, "http", p, r == SGW_HTTP_OK ? used : n);
 	if (r == SGW_HTTP_NEED_MORE)
 		return;
 	if (r == SGW_HTTP_OK)

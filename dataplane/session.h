@@ -81,6 +81,12 @@ struct sgw_session_env {
 	/* One log line per session event ("sess 3: auth ok cn=..."), may be NULL. */
 	void (*log)(void *ctx, const struct sgw_session *s, const char *line);
 	void *log_ctx;
+	/* Test hook for fuzz seeds (tests/e2e/sock_gateway.c; NULL in the
+	 * product): the plaintext the session parses, what = "http" (request
+	 * bytes), "sstp" (a whole SSTP packet), "ppp" (a PPP frame), "eaptls"
+	 * (the Type-Data of an EAP-TLS Response, RFC 5216 3.1, for crypto). */
+	void (*capture)(void *ctx, const char *what, const uint8_t *p, size_t len);
+	void *capture_ctx;
 };
 
 enum sgw_session_phase {

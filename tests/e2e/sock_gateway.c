@@ -13,6 +13,11 @@
  *   every 100 ms: sgw_session_tick
  *
  * One thread, epoll, at most MAX_CONNS calls. Log lines go to stdout.
+ * --capture DIR (or SSTPGW_SOCK_CAPTURE=DIR in the environment) writes the
+ * plaintext the sessions parse (env.capture) to DIR/<what>-<n>.bin, n one
+ * counter over all of them in arrival order: the real client's HTTP
+ * request, SSTP packets, PPP frames and EAP-TLS messages, for the fuzz
+ * seeds (scripts/fuzz-seeds-from-pcap.py --plain).
  * The TUN device should exist (ip tuntap add NAME mode tun) with a route for
  * the pool on it; it is created (not persistent) otherwise.
  */
@@ -70,6 +75,7 @@ struct conn {
 struct opts {
 	const char *listen, *cert, *key, *roots;
 	const char *pool, *tun, *revoked[MAX_REVOKED];
+	const char *capture;     /* directory, or NULL */
 	unsigned n_revoked;
 	uint32_t tunnel_addr, dns[2];
 	uint16_t tls_max;
@@ -87,6 +93,7 @@ struct gw {
 	struct sgw_session_env env;
 	struct conn conns[MAX_CONNS];
 	uint64_t tun_in, tun_out, tun_drop;
+	unsigned captured;
 };
 
 static volatile sig_atomic_t stop;
@@ -163,6 +170,21 @@ static void log_line(void *ctx, const struct sgw_session *s, const char *line)
 		say("conn %u %s: %s", c->id, c->peer, line);
 	else
 		say("conn ?: %s", line);
+}
+
+/* env.capture: one file per piece, DIR/<what>-<n>.bin. */
+static void capture(void *ctx, const char *what, const uint8_t *p, size_t len)
+{
+	struct gw *g = ctx;
+	char path[4096];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s-%05u.bin", g->o.capture, what, g->captured++);
+	f = fopen(path, "wb");
+	if (f == NULL || fwrite(p, 1, len, f) != len)
+		say("capture %s: %s", path, strerror(errno));
+	if (f != NULL)
+		fclose(f);
 }
 
 /* ---- connections ---- */
@@ -461,6 +483,10 @@ static int setup(struct gw *g)
 		.addr_alloc = pool_alloc, .addr_free = pool_free, .pool_ctx = g->pool,
 		.to_vnet = to_vnet, .vnet_ctx = g, .log = log_line, .log_ctx = g,
 	};
+	if (g->o.capture != NULL && g->o.capture[0] != '\0') {
+		g->env.capture = capture;
+		g->env.capture_ctx = g;
+	}
 	g->tfd = open_tun(g->o.tun);
 	if (g->tfd < 0)
 		return say("tun %s: %s", g->o.tun, strerror(-g->tfd)), g->tfd;
@@ -560,7 +586,9 @@ static void usage(FILE *f)
 	      "  --dns ADDR[,ADDR]    DNS servers pushed by IPCP\n"
 	      "  --tun NAME           TUN device for the VNet side (default sgw0)\n"
 	      "  --tls-max 1.2|1.3    outer TLS max version (default 1.3)\n"
-	      "  --aead evp|ipsec-mb  record layer backend (default evp)\n", f);
+	      "  --aead evp|ipsec-mb  record layer backend (default evp)\n"
+	      "  --capture DIR        write the parsed plaintext to DIR/<what>-<n>.bin\n"
+	      "                       (default: $SSTPGW_SOCK_CAPTURE, else none)\n", f);
 }
 
 static int parse_opts(struct opts *o, int argc, char **argv)
@@ -570,13 +598,15 @@ static int parse_opts(struct opts *o, int argc, char **argv)
 		{ "roots", 1, 0, 'r' },
 		{ "revoke", 1, 0, 'R' }, { "pool", 1, 0, 'p' }, { "tunnel-addr", 1, 0, 'a' },
 		{ "dns", 1, 0, 'd' }, { "tun", 1, 0, 't' }, { "tls-max", 1, 0, 'm' },
-		{ "aead", 1, 0, 'A' }, { "help", 0, 0, 'h' }, { 0, 0, 0, 0 },
+		{ "aead", 1, 0, 'A' }, { "capture", 1, 0, 'C' }, { "help", 0, 0, 'h' },
+		{ 0, 0, 0, 0 },
 	};
 	char d1[32] = "", d2[32] = "";
 	int ch;
 
 	*o = (struct opts){ .listen = "0.0.0.0:443", .pool = "172.16.201.0/24", .tun = "sgw0",
-			    .tls_max = SGW_TLS_VERSION_1_3, .aead = SGW_AEAD_BACKEND_EVP };
+			    .tls_max = SGW_TLS_VERSION_1_3, .aead = SGW_AEAD_BACKEND_EVP,
+			    .capture = getenv("SSTPGW_SOCK_CAPTURE") };
 	while ((ch = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
 		switch (ch) {
 		case 'l': o->listen = optarg; break;
@@ -585,6 +615,7 @@ static int parse_opts(struct opts *o, int argc, char **argv)
 		case 'r': o->roots = optarg; break;
 		case 'p': o->pool = optarg; break;
 		case 't': o->tun = optarg; break;
+		case 'C': o->capture = optarg; break;
 		case 'R':
 			if (o->n_revoked == MAX_REVOKED)
 				return say("too many --revoke"), -1;

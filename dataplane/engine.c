@@ -526,6 +526,7 @@ static const struct { const char *name; size_t off; } tcp_names[] = {
 	TCP_STAT(rst_sent), TCP_STAT(conns_timed_out), TCP_STAT(synack_retransmits),
 	TCP_STAT(ooo_segs), TCP_STAT(rack_lost), TCP_STAT(lost_retransmits),
 	TCP_STAT(tlp_probes), TCP_STAT(tlp_recoveries), TCP_STAT(dsacks),
+	TCP_STAT(buf_idle_released), TCP_STAT(drop_no_buffer_data), TCP_STAT(send_no_buffer),
 };
 
 /* Non-zero counters, one "stats wN name=value" line each (torn reads of a

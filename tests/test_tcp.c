@@ -56,6 +56,7 @@ struct rapp {
 	size_t take_max;   /* on_data takes at most this (SIZE_MAX: all) */
 	size_t direct_bytes, ring_bytes; /* offered with a segment handle / without */
 	void *last_buf;
+	int writable;      /* on_writable calls */
 };
 
 struct raw {
@@ -985,6 +986,73 @@ static void test_direct_handle(void **state)
 	assert_int_equal(a->got, 2000);
 	assert_int_equal(a->ring_bytes, 1300);
 	assert_null(a->last_buf);
+	raw_done(r);
+}
+
+static void raw_writable(void *ctx, void *app)
+{
+	(void)ctx;
+	((struct rapp *)app)->writable++;
+}
+
+/* Issue #5: an idle connection gives its buffer slab back, so one slab
+ * serves connections one after the other; text that finds none free is
+ * dropped for the peer to resend, and a send that finds none is told
+ * (on_writable, from the tick) once one is free. */
+static void test_idle_buffers(void **state)
+{
+	struct sgw_tcp_cfg cfg;
+	const struct sgw_tcp_stats *s;
+	struct raw *r;
+	uint32_t iss1, iss2, seq = CISN + 1;
+	uint8_t d[300];
+
+	(void)state;
+	memset(d, 7, sizeof(d));
+	base_cfg(&cfg, NULL);
+	cfg.max_buffers = 1;
+	cfg.on_writable = raw_writable;
+	r = raw_new(&cfg);
+	s = sgw_tcp_stats(r->st);
+	/* 1: established and idle: the slab goes back at once. */
+	iss1 = raw_connect(r, 7801, NULL);
+	assert_int_equal(s->buf_idle_released, 1);
+	/* 2: so a second connection gets it. */
+	iss2 = raw_connect(r, 7802, NULL);
+	assert_int_equal(r->napps, 2);
+	assert_int_equal(s->drop_no_buffer, 0);
+	assert_int_equal(s->buf_idle_released, 2);
+	/* 3: text in and out on 7801 takes it; delivered, it goes back;
+	 * 100 bytes sent and not yet acknowledged keep it. */
+	raw_in(r, 7801, TH_ACK | TH_PSH, seq, iss1 + 1, 65535, NULL, d, 300);
+	assert_int_equal(r->app[0].got, 300);
+	assert_int_equal(s->buf_idle_released, 3);
+	assert_int_equal(sgw_tcp_send(r->app[0].c, d, 100, r->now), 100);
+	assert_int_equal(last(r)->len, 100);
+	/* 4: text for 7802 finds none: dropped, and not acknowledged. */
+	raw_in(r, 7802, TH_ACK | TH_PSH, seq, iss2 + 1, 65535, NULL, d, 200);
+	assert_int_equal(r->app[1].got, 0);
+	assert_int_equal(s->drop_no_buffer_data, 1);
+	assert_int_equal(last(r)->dport, 7802);
+	assert_int_equal(last(r)->ack, seq);
+	/* 5: a send on 7802 takes nothing and waits for a slab. */
+	assert_int_equal(sgw_tcp_send_space(r->app[1].c), 0);
+	assert_int_equal(sgw_tcp_send(r->app[1].c, d, 50, r->now), 0);
+	assert_int_equal(s->send_no_buffer, 1);
+	raw_tick(r, r->now + 1);
+	assert_int_equal(r->app[1].writable, 0);
+	/* 6: the peer acknowledges 7801's bytes: the slab goes back and the
+	 * next tick tells 7802, whose send now goes out. */
+	raw_in(r, 7801, TH_ACK, seq + 300, iss1 + 101, 65535, NULL, NULL, 0);
+	assert_int_equal(s->buf_idle_released, 4);
+	raw_tick(r, r->now + 1);
+	assert_int_equal(r->app[1].writable, 1);
+	assert_int_equal(sgw_tcp_send(r->app[1].c, d, 50, r->now), 50);
+	assert_int_equal(last(r)->dport, 7802);
+	assert_int_equal(last(r)->len, 50);
+	/* 7: 7802's text once more (the peer resends it): taken now. */
+	raw_in(r, 7802, TH_ACK | TH_PSH, seq, iss2 + 1, 65535, NULL, d, 200);
+	assert_int_equal(r->app[1].got, 200);
 	raw_done(r);
 }
 
@@ -2155,6 +2223,7 @@ int main(void)
 		cmocka_unit_test(test_zero_window),
 		cmocka_unit_test(test_receive_window),
 		cmocka_unit_test(test_direct_handle),
+		cmocka_unit_test(test_idle_buffers),
 		cmocka_unit_test(test_close_paths),
 		cmocka_unit_test(test_time_wait_recycle),
 		cmocka_unit_test(test_time_wait_reopen),

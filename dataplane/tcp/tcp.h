@@ -87,6 +87,11 @@ struct sgw_tcp_stats {
 	uint64_t tlp_probes;          /* tail loss probes sent */
 	uint64_t tlp_recoveries;      /* probes that repaired a loss (7.4) */
 	uint64_t dsacks;              /* RFC 2883 D-SACKs received */
+	/* In-flight buffers (issue #5): slabs given back by idle
+	 * connections, and text or sends refused because none was free. */
+	uint64_t buf_idle_released;
+	uint64_t drop_no_buffer_data; /* segment text/FIN dropped: peer resends */
+	uint64_t send_no_buffer;      /* sgw_tcp_send took nothing */
 };
 
 struct sgw_tcp_cfg {
@@ -103,9 +108,14 @@ struct sgw_tcp_cfg {
 	uint32_t time_wait_ms;        /* 2 * MSL */
 	uint32_t keepalive_ms;        /* 0: off (SSTP has its own hello) */
 	uint32_t isn_secret[4];       /* ISN and cookie secret (random) */
-	/* Connections that hold buffers (ESTABLISHED and closing states; a
-	 * half-open or TIME_WAIT entry holds none): 0 means max_conns. One
-	 * more connection reaching ESTABLISHED gets RST (drop_no_buffer). */
+	/* Buffer slabs (receive + send ring), 0 means max_conns. A connection
+	 * holds one from ESTABLISHED while it has bytes in flight or queued
+	 * either way, and gives it back when idle (half-open, TIME_WAIT and
+	 * idle ESTABLISHED entries hold none). A connection reaching
+	 * ESTABLISHED when none is free gets RST (drop_no_buffer); later,
+	 * text that finds none is dropped for the peer to resend
+	 * (drop_no_buffer_data), and sgw_tcp_send takes nothing
+	 * (send_no_buffer) and calls on_writable once one is free. */
 	unsigned max_buffers;
 
 	/* Transmit one segment (must copy it now). */

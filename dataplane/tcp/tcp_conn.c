@@ -10,9 +10,11 @@
  * buckets for every entry, and for each of max_buffers (default
  * max_conns) a slab of SGW_TCP_TX_RECORDS transmit records (RACK, 5 KiB)
  * + rcv_buf + 2^wscale + snd_buf bytes, rounded to a cache line. With the
- * defaults (64 KiB each way) that is about 133.6 KiB per established
- * connection and about 700 bytes per half-open or TIME_WAIT entry
- * (x86-64).
+ * defaults (64 KiB each way) a slab is about 133.6 KiB and an entry about
+ * 700 bytes (x86-64). A connection holds a slab only while bytes are in
+ * flight or queued (tcp_conn_idle gives it back, tcp_conn_buffers takes
+ * one again), so an idle established call costs its entry; the slabs,
+ * taken LIFO, stay resident only as many as were busy at once.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -266,12 +268,64 @@ bool tcp_conn_attach_buffers(struct sgw_tcp_conn *c)
 	return true;
 }
 
+/* The slab of a connection that may hold data, taken now if it has none;
+ * false (counted by the caller) when every slab is in use. */
+bool tcp_conn_buffers(struct sgw_tcp_conn *c)
+{
+	return c->rbuf != NULL || tcp_conn_attach_buffers(c);
+}
+
+/* An ESTABLISHED connection with nothing in flight or queued either way
+ * gives its slab back: an idle call costs its entry only, and the slabs
+ * are what is in flight (issue #5). Not while its text is being handed
+ * to the application (the callbacks may still queue into the rings). */
+void tcp_conn_idle(struct sgw_tcp_conn *c)
+{
+	if (c->rbuf == NULL || c->state != TCP_ESTABLISHED || !c->accepted ||
+	    c->in_direct || c->in_deliver || c->direct != NULL || c->app_blocked || c->fin_pending ||
+	    c->snd_len != 0 || c->snd_una != c->snd_max || c->txq.n != 0 ||
+	    c->rcv_head != c->rcv_nxt || c->ooo.n != 0)
+		return;
+	release_buffers(c);
+	c->st->stats.buf_idle_released++;
+}
+
+static void unwait(struct sgw_tcp_conn *c)
+{
+	if (c->want_buffer) {
+		c->want_buffer = false;
+		c->st->buf_waiting--;
+	}
+}
+
+/* Tick: tell up to SGW_TCP_BUF_WAKE connections waiting for a slab that
+ * one is free (on_writable; each send takes one, so a few at a time). */
+void tcp_conn_wake_waiters(struct sgw_tcp_stack *st)
+{
+	const struct sgw_tcp_cfg *cfg = &st->cfg;
+	unsigned woken = 0;
+
+	for (unsigned k = 0; k < cfg->max_conns && st->buf_waiting > 0 &&
+	     st->n_buf_free > woken && woken < SGW_TCP_BUF_WAKE; k++) {
+		struct sgw_tcp_conn *c = &st->conns[st->wait_cursor];
+
+		st->wait_cursor = st->wait_cursor + 1 < cfg->max_conns ? st->wait_cursor + 1 : 0;
+		if (!c->want_buffer)
+			continue;
+		unwait(c);
+		woken++;
+		if (c->accepted && cfg->on_writable != NULL)
+			cfg->on_writable(cfg->ctx, c->app);
+	}
+}
+
 void tcp_conn_free(struct sgw_tcp_conn *c)
 {
 	struct sgw_tcp_stack *st = c->st;
 
 	if (c->state == TCP_CLOSED)
 		return;
+	unwait(c);
 	tcp_timer_clear_all(c);
 	hash_remove(c);
 	release_buffers(c);
@@ -380,13 +434,16 @@ static void set_now(struct sgw_tcp_stack *st, uint64_t now_ms)
 
 static bool can_send(const struct sgw_tcp_conn *c)
 {
-	return c->accepted && !c->app_closed && c->sbuf != NULL &&
+	return c->accepted && !c->app_closed &&
 	       (c->state == TCP_ESTABLISHED || c->state == TCP_CLOSE_WAIT);
 }
 
+/* An idle connection has the whole buffer if a slab is free to take. */
 size_t sgw_tcp_send_space(const struct sgw_tcp_conn *c)
 {
-	return can_send(c) ? c->st->cfg.snd_buf - c->snd_len : 0;
+	if (!can_send(c) || (c->sbuf == NULL && c->st->n_buf_free == 0))
+		return 0;
+	return c->st->cfg.snd_buf - c->snd_len;
 }
 
 size_t sgw_tcp_send(struct sgw_tcp_conn *c, const uint8_t *data, size_t len,
@@ -398,6 +455,13 @@ size_t sgw_tcp_send(struct sgw_tcp_conn *c, const uint8_t *data, size_t len,
 	set_now(c->st, now_ms);
 	if (n > len)
 		n = len;
+	if (n > 0 && !tcp_conn_buffers(c))
+		n = 0;
+	if (n == 0 && len > 0 && can_send(c) && c->sbuf == NULL && !c->want_buffer) {
+		c->st->stats.send_no_buffer++;
+		c->want_buffer = true;
+		c->st->buf_waiting++;
+	}
 	if (n < len)
 		c->want_writable = true;
 	if (n == 0)
@@ -429,6 +493,7 @@ void sgw_tcp_recv_more(struct sgw_tcp_conn *c, uint64_t now_ms)
 	    adv == c->rcv_nxt)
 		c->ack_now = true;
 	tcp_output(c);
+	tcp_conn_idle(c);
 }
 
 /* RFC 9293 3.10.4 CLOSE: FIN after the queued data. */
@@ -437,6 +502,9 @@ void sgw_tcp_close(struct sgw_tcp_conn *c, uint64_t now_ms)
 	set_now(c->st, now_ms);
 	if (!c->accepted || c->app_closed)
 		return;
+	/* The FIN's retransmission bookkeeping (RACK) lives in the slab;
+	 * with none free the FIN goes untracked (the RTO resends it). */
+	(void)tcp_conn_buffers(c);
 	c->app_closed = true;
 	if (c->state == TCP_ESTABLISHED)
 		tcp_conn_set_state(c, TCP_FIN_WAIT_1);

@@ -788,6 +788,19 @@ static bool seq_checks(struct sgw_tcp_conn *c, struct seg *s)
 	return true;
 }
 
+/* Text or FIN on a connection that gave its slab back takes one again;
+ * with none free they are dropped (the ACK was taken) and the peer sends
+ * them again, as after a loss. */
+static void no_slab_no_text(struct sgw_tcp_conn *c, struct seg *s)
+{
+	if ((s->len == 0 && !(s->flags & TH_FIN)) || !c->accepted || tcp_conn_buffers(c))
+		return;
+	c->st->stats.drop_no_buffer_data++;
+	s->len = 0;
+	s->flags &= (uint8_t)~TH_FIN;
+	c->ack_now = true;
+}
+
 static void conn_input(struct sgw_tcp_conn *c, struct seg *s)
 {
 	struct sgw_tcp_stack *st = c->st;
@@ -814,8 +827,11 @@ static void conn_input(struct sgw_tcp_conn *c, struct seg *s)
 	} else if (!ack_input(c, s) || !ack_states(c)) {
 		return;
 	}
+	no_slab_no_text(c, s);
 	text_and_fin(c, s);
 	conn_finish(c);
+	if (c->state != TCP_CLOSED)
+		tcp_conn_idle(c);
 }
 
 void sgw_tcp_input(struct sgw_tcp_stack *st, const struct sgw_tcp_seg *in,

@@ -8,8 +8,10 @@
  * indices, and max_buffers buffer slabs of SGW_TCP_TX_RECORDS transmit
  * records (RACK, 20 bytes each) + rcv_buf + 2^wscale + snd_buf bytes,
  * taken when a connection reaches ESTABLISHED and given back when it
- * enters TIME_WAIT or CLOSED. Half-open and TIME_WAIT entries hold no
- * buffer.
+ * enters TIME_WAIT or CLOSED, or as soon as an ESTABLISHED connection has
+ * nothing in flight either way (tcp_conn_idle); taken again by the next
+ * segment with text or FIN, sgw_tcp_send or sgw_tcp_close
+ * (tcp_conn_buffers). Half-open, TIME_WAIT and idle entries hold none.
  *
  * Sequence space (RFC 9293 3.4): snd_una <= snd_nxt <= snd_max; SND.NXT of
  * the RFC is snd_max (the highest sent), snd_nxt is where transmission
@@ -156,6 +158,7 @@ struct sgw_tcp_conn {
 	bool app_closed;          /* sgw_tcp_close called: FIN after the data */
 	bool fin_sent, rcv_fin, fin_pending, fin_delivered, app_blocked, want_writable;
 	bool ack_now, in_recovery, rtt_active;
+	bool want_buffer;         /* a send found no slab: on_writable when one is */
 	enum tcp_rexmt_mode rexmt_mode;
 	uint8_t backoff, retries, keep_probes;
 
@@ -184,6 +187,7 @@ struct sgw_tcp_conn {
 	void *direct_buf;         /* its sgw_tcp_seg.buf */
 	uint32_t direct_len;
 	bool in_direct;           /* on_data runs on direct: no nested delivery */
+	bool in_deliver;          /* inside tcp_reass_deliver: keep the slab */
 	uint32_t rcv_fin_seq;
 	uint32_t unacked;         /* bytes received since the last ACK */
 	struct tcp_ooo ooo;
@@ -227,6 +231,8 @@ struct sgw_tcp_stack {
 	uint8_t *bufmem;
 	uint32_t *buf_free;
 	unsigned n_buf_free, max_buffers;
+	unsigned buf_waiting;       /* connections with want_buffer */
+	uint32_t wait_cursor;       /* where the next tick looks for them */
 	uint32_t rbuf_size;         /* rcv_buf + 2^wscale slack */
 	uint8_t rcv_ws;
 	uint64_t sipkey[2];
@@ -244,6 +250,9 @@ struct sgw_tcp_conn *tcp_conn_alloc(struct sgw_tcp_stack *st, uint32_t raddr,
 				    uint16_t rport);
 void tcp_conn_free(struct sgw_tcp_conn *c);
 bool tcp_conn_attach_buffers(struct sgw_tcp_conn *c);
+bool tcp_conn_buffers(struct sgw_tcp_conn *c);
+void tcp_conn_idle(struct sgw_tcp_conn *c);
+void tcp_conn_wake_waiters(struct sgw_tcp_stack *st);
 void tcp_conn_enter_time_wait(struct sgw_tcp_conn *c);
 void tcp_conn_closed(struct sgw_tcp_conn *c, const char *why);
 void tcp_conn_set_state(struct sgw_tcp_conn *c, enum tcp_state s);

@@ -155,6 +155,8 @@ static void set_payload(struct sgw_tcp_out *o, const struct sgw_tcp_conn *c,
 	uint32_t i = (c->snd_head + (seq - c->snd_una)) % size;
 	uint32_t first = len < size - i ? len : size - i;
 
+	if (len == 0)
+		return;       /* a lone FIN: perhaps no slab at all */
 	o->payload = c->sbuf + i;
 	o->payload_len = first;
 	if (len > first) {
@@ -343,7 +345,8 @@ void tcp_output(struct sgw_tcp_conn *c)
 		c->ack_now = false;
 		return;
 	}
-	while (c->sbuf != NULL && guard++ < limit) {
+	/* Without a slab the ring is empty: at most a lone FIN to send. */
+	while ((c->sbuf != NULL || c->snd_len == 0) && guard++ < limit) {
 		if (c->sack_ok && lost_rexmit(c))
 			continue;
 		if (!send_new(c))

@@ -7,7 +7,10 @@
  * connection hears on_closed exactly once.
  *
  * Input: byte 0 = setup (bit 0 timestamps, 1 SACK, 2 window scaling,
- * 3 tiny buffers, 4 refuse every third connection). Then records of one
+ * 3 tiny buffers, 4 refuse every third connection, 5 keepalive, 6 two
+ * buffer slabs for the six connections: text dropped and sends waiting
+ * for one). Slabs: a connection with bytes queued either way holds one,
+ * and held + free is always the configured number. Then records of one
  * op byte:
  *   op & 3 == 0: a segment. Next byte: bits 0-2 peer port index, bit 3
  *     another destination port, bit 4 another address, bit 5 relative
@@ -171,9 +174,18 @@ static size_t do_segment(struct fz *z, const uint8_t *d, size_t n)
 	return 2 + (size_t)d[1] < n ? 2 + (size_t)d[1] : n;
 }
 
+static const uint8_t blob[5000];
+
+/* Room again (or a buffer slab free again): send a little more. */
+static void fz_writable(void *ctx, void *app)
+{
+	struct fapp *a = app;
+
+	(void)sgw_tcp_send(a->c, blob, 700, ((struct fz *)ctx)->now);
+}
+
 static void do_app(struct fz *z, uint8_t op)
 {
-	static const uint8_t blob[5000];
 	struct fapp *a = by_port(z, (op >> 2) & 7);
 	unsigned what = op >> 5;
 
@@ -189,7 +201,21 @@ static void do_app(struct fz *z, uint8_t op)
 
 static void check(const struct fz *z)
 {
-	if (sgw_tcp_conn_count(z->st) > MAX_CONNS)
+	const struct sgw_tcp_stack *st = z->st;
+	unsigned held = 0, waiting = 0;
+
+	if (sgw_tcp_conn_count(st) > MAX_CONNS)
+		abort();
+	for (unsigned k = 0; k < MAX_CONNS; k++) {
+		const struct sgw_tcp_conn *c = &st->conns[k];
+
+		held += c->rbuf != NULL;
+		waiting += c->want_buffer;
+		if (c->rbuf == NULL && (c->snd_len != 0 || c->ooo.n != 0 ||
+					(c->accepted && c->rcv_head != c->rcv_nxt - c->rcv_fin)))
+			abort();
+	}
+	if (held + st->n_buf_free != st->max_buffers || waiting != st->buf_waiting)
 		abort();
 	if (sgw_tcp_next_timer(z->st) <= z->st->wheel.now &&
 	    sgw_tcp_next_timer(z->st) != UINT64_MAX)
@@ -214,6 +240,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	cfg.window_scaling = data[0] & 4;
 	cfg.rcv_buf = cfg.snd_buf = (data[0] & 8) ? 2048 : 16384;
 	cfg.keepalive_ms = (data[0] & 32) ? 5000 : 0;
+	cfg.max_buffers = (data[0] & 64) ? 2 : 0;
+	cfg.on_writable = fz_writable;
 	z.refuse = data[0] & 16;
 	cfg.isn_secret[0] = 1;
 	cfg.emit = fz_emit;

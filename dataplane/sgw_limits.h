@@ -83,6 +83,7 @@ enum {
 	 * untracked and only the RTO recovers them. */
 	SGW_TCP_TX_RECORDS = 256,
 	SGW_TCP_BUF_WAKE = 32,            /* slab waiters told per tick */
+	SGW_TCP_IDLE_MS = 200,            /* idle that long: the slab goes back */
 	SGW_TCP_TLP_MIN_MS = 10,          /* PTO floor (clock is 1 ms) */
 	SGW_TCP_TLP_WCDELACK_MS = 200,    /* RFC 8985 7.2 WCDelAckT */
 	SGW_TCP_REO_WND_PERSIST = 16,     /* RFC 8985 6.2 step 4: recoveries */

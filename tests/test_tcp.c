@@ -359,6 +359,15 @@ static void test_siphash(void **state)
 		m[i] = (uint8_t)i;
 	assert_true(tcp_siphash(key, m, 15) == 0xa129ca6149be45e5ULL);
 	assert_true(tcp_siphash(key, m, 0) == 0x726fdb47dd0e0e31ULL);
+	/* SipHash-1-3 (the table's bucket hash) against CPython's, which is
+	 * SipHash-1-3 (sys.hash_info): PYTHONHASHSEED=1 python3 -c
+	 * 'print(hex(hash(bytes(range(8))) & (2**64 - 1)))', the key being the
+	 * first 16 bytes of CPython's LCG from seed 1 (x = x * 214013 +
+	 * 2531011, byte = x >> 16), little-endian. */
+	key[0] = 0xaed66ce184be2329ULL;
+	key[1] = 0xebe9bbf1f1499052ULL;
+	assert_true(tcp_siphash13(key, m, 8) == 0xc0b5739e7e28dd01ULL);
+	assert_true(tcp_siphash13(key, m, 15) == 0xfa87985f39e97a53ULL);
 }
 
 /* Numbered cases: the peer's SYN options x our config -> the SYN-ACK. */
@@ -995,10 +1004,10 @@ static void raw_writable(void *ctx, void *app)
 	((struct rapp *)app)->writable++;
 }
 
-/* Issue #5: an idle connection gives its buffer slab back, so one slab
- * serves connections one after the other; text that finds none free is
- * dropped for the peer to resend, and a send that finds none is told
- * (on_writable, from the tick) once one is free. */
+/* Issue #5: a connection idle for SGW_TCP_IDLE_MS gives its buffer slab
+ * back, so one slab serves connections one after the other; text that
+ * finds none free is dropped for the peer to resend, and a send that
+ * finds none is told (on_writable, from the tick) once one is free. */
 static void test_idle_buffers(void **state)
 {
 	struct sgw_tcp_cfg cfg;
@@ -1014,21 +1023,27 @@ static void test_idle_buffers(void **state)
 	cfg.on_writable = raw_writable;
 	r = raw_new(&cfg);
 	s = sgw_tcp_stats(r->st);
-	/* 1: established and idle: the slab goes back at once. */
+	/* 1: established and idle: the slab goes back after the idle time,
+	 * not before. */
 	iss1 = raw_connect(r, 7801, NULL);
+	raw_tick(r, r->now + SGW_TCP_IDLE_MS - 1);
+	assert_int_equal(s->buf_idle_released, 0);
+	raw_tick(r, r->now + 1);
 	assert_int_equal(s->buf_idle_released, 1);
 	/* 2: so a second connection gets it. */
 	iss2 = raw_connect(r, 7802, NULL);
 	assert_int_equal(r->napps, 2);
 	assert_int_equal(s->drop_no_buffer, 0);
+	raw_tick(r, r->now + SGW_TCP_IDLE_MS);
 	assert_int_equal(s->buf_idle_released, 2);
-	/* 3: text in and out on 7801 takes it; delivered, it goes back;
-	 * 100 bytes sent and not yet acknowledged keep it. */
+	/* 3: text in and out on 7801 takes it; 100 bytes sent and not yet
+	 * acknowledged keep it past the idle time. */
 	raw_in(r, 7801, TH_ACK | TH_PSH, seq, iss1 + 1, 65535, NULL, d, 300);
 	assert_int_equal(r->app[0].got, 300);
-	assert_int_equal(s->buf_idle_released, 3);
 	assert_int_equal(sgw_tcp_send(r->app[0].c, d, 100, r->now), 100);
 	assert_int_equal(last(r)->len, 100);
+	raw_tick(r, r->now + SGW_TCP_IDLE_MS);
+	assert_int_equal(s->buf_idle_released, 2);
 	/* 4: text for 7802 finds none: dropped, and not acknowledged. */
 	raw_in(r, 7802, TH_ACK | TH_PSH, seq, iss2 + 1, 65535, NULL, d, 200);
 	assert_int_equal(r->app[1].got, 0);
@@ -1041,11 +1056,12 @@ static void test_idle_buffers(void **state)
 	assert_int_equal(s->send_no_buffer, 1);
 	raw_tick(r, r->now + 1);
 	assert_int_equal(r->app[1].writable, 0);
-	/* 6: the peer acknowledges 7801's bytes: the slab goes back and the
-	 * next tick tells 7802, whose send now goes out. */
+	/* 6: the peer acknowledges 7801's bytes: idle again, the slab goes
+	 * back after the idle time and that tick tells 7802, whose send now
+	 * goes out. */
 	raw_in(r, 7801, TH_ACK, seq + 300, iss1 + 101, 65535, NULL, NULL, 0);
-	assert_int_equal(s->buf_idle_released, 4);
-	raw_tick(r, r->now + 1);
+	raw_tick(r, r->now + SGW_TCP_IDLE_MS);
+	assert_int_equal(s->buf_idle_released, 3);
 	assert_int_equal(r->app[1].writable, 1);
 	assert_int_equal(sgw_tcp_send(r->app[1].c, d, 50, r->now), 50);
 	assert_int_equal(last(r)->dport, 7802);

@@ -12,8 +12,8 @@
  * + rcv_buf + 2^wscale + snd_buf bytes, rounded to a cache line. With the
  * defaults (64 KiB each way) a slab is about 133.6 KiB and an entry about
  * 700 bytes (x86-64). A connection holds a slab only while bytes are in
- * flight or queued (tcp_conn_idle gives it back, tcp_conn_buffers takes
- * one again), so an idle established call costs its entry; the slabs,
+ * flight or queued (idle for SGW_TCP_IDLE_MS, tcp_conn_reap_idle gives
+ * it back; tcp_conn_buffers takes one again), so an idle established call costs its entry; the slabs,
  * taken LIFO, stay resident only as many as were busy at once.
  */
 #include <errno.h>
@@ -93,11 +93,12 @@ static int alloc_tables(struct sgw_tcp_stack *st)
 	st->conns = calloc(cfg->max_conns, sizeof(*st->conns));
 	st->buckets = malloc(nb * sizeof(*st->buckets));
 	st->buf_free = malloc(st->max_buffers * sizeof(*st->buf_free));
+	st->idle_q = malloc(2 * (size_t)cfg->max_conns * sizeof(*st->idle_q));
 	if (pair > SIZE_MAX / st->max_buffers)
 		return -ENOMEM;
 	st->bufmem = malloc(pair * st->max_buffers);
 	if (st->conns == NULL || st->buckets == NULL || st->buf_free == NULL ||
-	    st->bufmem == NULL)
+	    st->bufmem == NULL || st->idle_q == NULL)
 		return -ENOMEM;
 	for (size_t i = 0; i < nb; i++)
 		st->buckets[i] = TCP_NIL;
@@ -159,6 +160,7 @@ void sgw_tcp_destroy(struct sgw_tcp_stack *st)
 			tcp_conn_closed(&st->conns[i], "stack destroyed");
 	free(st->bufmem);
 	free(st->buf_free);
+	free(st->idle_q);
 	free(st->buckets);
 	free(st->conns);
 	free(st);
@@ -276,18 +278,47 @@ bool tcp_conn_buffers(struct sgw_tcp_conn *c)
 }
 
 /* An ESTABLISHED connection with nothing in flight or queued either way
- * gives its slab back: an idle call costs its entry only, and the slabs
- * are what is in flight (issue #5). Not while its text is being handed
- * to the application (the callbacks may still queue into the rings). */
-void tcp_conn_idle(struct sgw_tcp_conn *c)
+ * gives its slab back once it has stayed so for SGW_TCP_IDLE_MS: an idle
+ * call costs its entry only, and the slabs are what is in flight (issue
+ * #5). An entry is queued once at a time; a freed one's stale turn is
+ * skipped. Only an entry freed and reused many times within
+ * SGW_TCP_IDLE_MS could fill the FIFO (2 x max_conns): then the slab
+ * goes back at once. */
+void tcp_conn_idle_queue(struct sgw_tcp_conn *c)
 {
-	if (c->rbuf == NULL || c->state != TCP_ESTABLISHED || !c->accepted ||
-	    c->in_direct || c->in_deliver || c->direct != NULL || c->app_blocked || c->fin_pending ||
-	    c->snd_len != 0 || c->snd_una != c->snd_max || c->txq.n != 0 ||
-	    c->rcv_head != c->rcv_nxt || c->ooo.n != 0)
+	struct sgw_tcp_stack *st = c->st;
+	uint32_t cap = 2 * st->cfg.max_conns;
+
+	if (st->idle_n == cap) {
+		release_buffers(c);
+		st->stats.buf_idle_released++;
 		return;
-	release_buffers(c);
-	c->st->stats.buf_idle_released++;
+	}
+	st->idle_q[(st->idle_head + st->idle_n++) % cap] = c->idx;
+	c->idle_queued = true;
+	c->idle_at = st->now;
+}
+
+/* Tick: the slabs of connections idle since SGW_TCP_IDLE_MS go back. */
+void tcp_conn_reap_idle(struct sgw_tcp_stack *st)
+{
+	uint32_t cap = 2 * st->cfg.max_conns;
+
+	while (st->idle_n > 0) {
+		struct sgw_tcp_conn *c = &st->conns[st->idle_q[st->idle_head]];
+
+		if (c->idle_queued && c->idle_at + SGW_TCP_IDLE_MS > st->now)
+			break;
+		st->idle_head = (st->idle_head + 1) % cap;
+		st->idle_n--;
+		if (!c->idle_queued)
+			continue;           /* an entry freed (and perhaps reused) */
+		c->idle_queued = false;
+		if (tcp_conn_is_idle(c)) {
+			release_buffers(c);
+			st->stats.buf_idle_released++;
+		}
+	}
 }
 
 static void unwait(struct sgw_tcp_conn *c)

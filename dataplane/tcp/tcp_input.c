@@ -793,7 +793,8 @@ static bool seq_checks(struct sgw_tcp_conn *c, struct seg *s)
  * them again, as after a loss. */
 static void no_slab_no_text(struct sgw_tcp_conn *c, struct seg *s)
 {
-	if ((s->len == 0 && !(s->flags & TH_FIN)) || !c->accepted || tcp_conn_buffers(c))
+	if (c->rbuf != NULL || (s->len == 0 && !(s->flags & TH_FIN)) || !c->accepted ||
+	    tcp_conn_buffers(c))
 		return;
 	c->st->stats.drop_no_buffer_data++;
 	s->len = 0;

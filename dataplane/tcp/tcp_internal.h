@@ -8,8 +8,9 @@
  * indices, and max_buffers buffer slabs of SGW_TCP_TX_RECORDS transmit
  * records (RACK, 20 bytes each) + rcv_buf + 2^wscale + snd_buf bytes,
  * taken when a connection reaches ESTABLISHED and given back when it
- * enters TIME_WAIT or CLOSED, or as soon as an ESTABLISHED connection has
- * nothing in flight either way (tcp_conn_idle); taken again by the next
+ * enters TIME_WAIT or CLOSED, or when an ESTABLISHED connection has had
+ * nothing in flight either way for SGW_TCP_IDLE_MS (tcp_conn_idle, then
+ * tcp_conn_reap_idle from the tick); taken again by the next
  * segment with text or FIN, sgw_tcp_send or sgw_tcp_close
  * (tcp_conn_buffers). Half-open, TIME_WAIT and idle entries hold none.
  *
@@ -186,8 +187,9 @@ struct sgw_tcp_conn {
 	const uint8_t *direct;
 	void *direct_buf;         /* its sgw_tcp_seg.buf */
 	uint32_t direct_len;
-	bool in_direct;           /* on_data runs on direct: no nested delivery */
-	bool in_deliver;          /* inside tcp_reass_deliver: keep the slab */
+	bool in_direct;           /* on_data runs: no nested delivery */
+	bool idle_queued;         /* on the stack's idle FIFO */
+	uint64_t idle_at;         /* when it was queued */
 	uint32_t rcv_fin_seq;
 	uint32_t unacked;         /* bytes received since the last ACK */
 	struct tcp_ooo ooo;
@@ -232,6 +234,8 @@ struct sgw_tcp_stack {
 	uint32_t *buf_free;
 	unsigned n_buf_free, max_buffers;
 	unsigned buf_waiting;       /* connections with want_buffer */
+	uint32_t *idle_q;           /* FIFO of entries found idle, 2 x max_conns */
+	uint32_t idle_head, idle_n;
 	uint32_t wait_cursor;       /* where the next tick looks for them */
 	uint32_t rbuf_size;         /* rcv_buf + 2^wscale slack */
 	uint8_t rcv_ws;
@@ -251,8 +255,28 @@ struct sgw_tcp_conn *tcp_conn_alloc(struct sgw_tcp_stack *st, uint32_t raddr,
 void tcp_conn_free(struct sgw_tcp_conn *c);
 bool tcp_conn_attach_buffers(struct sgw_tcp_conn *c);
 bool tcp_conn_buffers(struct sgw_tcp_conn *c);
-void tcp_conn_idle(struct sgw_tcp_conn *c);
+void tcp_conn_idle_queue(struct sgw_tcp_conn *c);
+void tcp_conn_reap_idle(struct sgw_tcp_stack *st);
 void tcp_conn_wake_waiters(struct sgw_tcp_stack *st);
+
+/* Nothing in flight or queued either way, ESTABLISHED, not inside a
+ * delivery: the slab could go back. */
+static inline bool tcp_conn_is_idle(const struct sgw_tcp_conn *c)
+{
+	return c->snd_len == 0 && c->rcv_head == c->rcv_nxt && c->rbuf != NULL &&
+	       c->state == TCP_ESTABLISHED && c->accepted && c->snd_una == c->snd_max &&
+	       c->txq.n == 0 && c->ooo.n == 0 && !c->in_direct && c->direct == NULL &&
+	       !c->app_blocked && !c->fin_pending;
+}
+
+/* After an input or a read: queue an idle connection for its slab to go
+ * back SGW_TCP_IDLE_MS later if it is still idle then (no churn for a
+ * busy one, whose rings empty between most segments). */
+static inline void tcp_conn_idle(struct sgw_tcp_conn *c)
+{
+	if (!c->idle_queued && tcp_conn_is_idle(c))
+		tcp_conn_idle_queue(c);
+}
 void tcp_conn_enter_time_wait(struct sgw_tcp_conn *c);
 void tcp_conn_closed(struct sgw_tcp_conn *c, const char *why);
 void tcp_conn_set_state(struct sgw_tcp_conn *c, enum tcp_state s);
@@ -356,6 +380,7 @@ uint32_t tcp_rcv_space(const struct sgw_tcp_conn *c);
 
 /* tcp_syncookie.c: SipHash-2-4, RFC 6528 ISNs, RFC 4987 cookies. */
 uint64_t tcp_siphash(const uint64_t key[2], const uint8_t *m, size_t len);
+uint64_t tcp_siphash13(const uint64_t key[2], const uint8_t *m, size_t len);
 uint32_t tcp_hash_tuple(const struct sgw_tcp_stack *st, uint32_t raddr,
 			uint16_t rport);
 uint32_t tcp_isn(const struct sgw_tcp_stack *st, uint32_t raddr, uint16_t rport,

@@ -190,19 +190,7 @@ uint32_t tcp_rcv_space(const struct sgw_tcp_conn *c)
 /* Hand [rcv_head, rcv_nxt) to the application, a contiguous run at a time,
  * until it takes less than offered; then the FIN once all is taken. The
  * application may call the stack from on_data (send, close, abort). */
-static void deliver(struct sgw_tcp_conn *c);
-
 void tcp_reass_deliver(struct sgw_tcp_conn *c)
-{
-	bool outer = !c->in_deliver;
-
-	c->in_deliver = true;
-	deliver(c);
-	if (outer)
-		c->in_deliver = false;
-}
-
-static void deliver(struct sgw_tcp_conn *c)
 {
 	struct sgw_tcp_stack *st = c->st;
 	const struct sgw_tcp_cfg *cfg = &st->cfg;
@@ -222,7 +210,9 @@ static void deliver(struct sgw_tcp_conn *c)
 
 		if (len > st->rbuf_size - i)
 			len = st->rbuf_size - i;
+		c->in_direct = true;     /* no nested delivery, the slab stays */
 		took = cfg->on_data(cfg->ctx, c->app, c->rbuf + i, len, NULL);
+		c->in_direct = false;
 		if (!c->accepted || c->rbuf == NULL)
 			return; /* closed from the callback */
 		if (took > len)

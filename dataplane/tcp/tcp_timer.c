@@ -382,6 +382,8 @@ void sgw_tcp_tick(struct sgw_tcp_stack *st, uint64_t now_ms)
 	 * which unlinks it from this list too. */
 	while (w->head[EXPIRED] != TCP_NIL)
 		run_conn(&st->conns[w->head[EXPIRED]], now_ms);
+	if (st->idle_n > 0)
+		tcp_conn_reap_idle(st);
 	if (st->buf_waiting > 0 && st->n_buf_free > 0)
 		tcp_conn_wake_waiters(st);
 }

@@ -876,6 +876,8 @@ static const struct field limits_t[] = {
 	    "1..1000000", false),
 	ROW("max_pending_per_source", p_uint, limits.max_pending_per_source, 0,
 	    SGW_CONFIG_MAX_SESSIONS, NULL, "0 (no limit)..1000000", false),
+	ROW("session_buffers", p_uint, limits.session_buffers, 0, 4 * SGW_CONFIG_MAX_SESSIONS,
+	    NULL, "0 (2 x sessions per worker + 64)..4000000", false),
 	ROW("session_tx_buf", p_uint, limits.session_tx_buf, SGW_CONFIG_MIN_TX_BUF,
 	    SGW_CONFIG_MAX_SESSION_BUF, NULL, "20741..1048576 bytes", false),
 	ROW("session_rx_buf", p_uint, limits.session_rx_buf, SGW_CONFIG_MIN_RX_BUF,

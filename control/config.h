@@ -164,6 +164,7 @@ struct sgw_config {
 		unsigned max_sessions;
 		unsigned max_half_open;
 		unsigned max_pending_per_source; /* 0: no limit */
+		unsigned session_buffers;        /* per worker; 0: 2 x share + 64 */
 		unsigned session_tx_buf;
 		unsigned session_rx_buf;
 	} limits;

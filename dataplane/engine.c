@@ -23,6 +23,7 @@
 #include "crypto/random.h"
 #include "crypto/tls.h"
 #include "crypto/x509.h"
+#include "dataplane/bufpool.h"
 #include "dataplane/engine.h"
 #include "dataplane/port.h"
 #include "dataplane/route.h"
@@ -443,6 +444,7 @@ static int tcp_cfg_setup(struct sgw_engine *e, const struct sgw_engine_opts *o)
 		c->syn_queue = o->max_half_open;
 	e->sh.max_conns = per;
 	e->sh.max_pending_per_source = o->max_pending_per_source;
+	e->sh.session_buffers = o->session_buffers != 0 ? o->session_buffers : 2 * per + 64;
 	e->sh.tunnel_mtu = o->tunnel_mtu;
 	e->sh.mss_clamp = (uint16_t)RTE_MIN(1371, o->tunnel_mtu - 40);
 	return sgw_random_bytes((uint8_t *)c->isn_secret, sizeof(c->isn_secret));
@@ -557,9 +559,19 @@ static void print_stats(const struct sgw_engine *e)
 	sgw_engine_mbufs(e, &used, &size);
 	printf("stats engine sessions_live=%u\nstats engine mbufs_in_use=%u\n"
 	       "stats engine mbufs_size=%u\n", sgw_engine_live_sessions(e), used, size);
-	for (unsigned i = 0; i < e->nworkers_init; i++)
-		if (e->workers[i].tcp != NULL)
-			printf("stats w%u tcp_conns=%u\n", i, sgw_tcp_conn_count(e->workers[i].tcp));
+	for (unsigned i = 0; i < e->nworkers_init; i++) {
+		const struct sgw_worker *w = &e->workers[i];
+
+		if (w->tcp != NULL)
+			printf("stats w%u tcp_conns=%u\n", i, sgw_tcp_conn_count(w->tcp));
+		if (w->bufs != NULL) {
+			const struct sgw_bufpool_stats *b = sgw_bufpool_stats(w->bufs);
+
+			printf("stats w%u session_bufs_in_use=%u\nstats w%u session_bufs_high=%u\n"
+			       "stats w%u session_bufs_size=%u\nstats w%u session_bufs_failed=%" PRIu64
+			       "\n", i, b->in_use, i, b->high, i, b->blocks, i, b->fails);
+		}
+	}
 	fflush(stdout);
 }
 

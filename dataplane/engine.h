@@ -89,6 +89,10 @@ struct sgw_engine_opts {
 	 * crypto binding is verified), per worker; more are refused at TCP
 	 * accept. 0: no limit. */
 	unsigned max_pending_per_source;
+	/* SGW_SESSION_BUF blocks per worker for the sessions' rx, tx and
+	 * carry while bytes wait in them (session.c); 0: 2 x the worker's
+	 * share of max_sessions + 64. */
+	unsigned session_buffers;
 	uint8_t hash_bitmask;          /* SSTP binding hashes: 1 SHA-1, 2 SHA-256; 0: both */
 	uint32_t nbns[SGW_DNS_SERVERS_MAX];
 };

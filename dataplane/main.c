@@ -40,6 +40,8 @@ static const char usage[] =
 "  --max-sessions N        sessions over all workers (default 1024)\n"
 "  --max-pending-per-source N  calls from one address not yet authenticated,\n"
 "                          per worker; more are refused (default 0: no limit)\n"
+"  --session-buffers N     32 KiB session buffers per worker, taken only while\n"
+"                          bytes wait (default 0: 2 x sessions per worker + 64)\n"
 "  --hello-interval S      SSTP hello: silence before an Echo Request (default 60)\n"
 "  --port N                TCP listening port (default 443)\n"
 "Certificates:\n"
@@ -73,7 +75,7 @@ static const char usage[] =
 
 enum opt {
 	O_OUTER = 256, O_OUTER_ADDR, O_OUTER_GW, O_INNER, O_INNER_ADDR, O_VNET, O_POOL,
-	O_TUNNEL_ADDR, O_DNS, O_TUNNEL_MTU, O_MAX_SESSIONS, O_MAX_PENDING, O_PORT, O_CERT, O_KEY,
+	O_TUNNEL_ADDR, O_DNS, O_TUNNEL_MTU, O_MAX_SESSIONS, O_MAX_PENDING, O_SESSION_BUFS, O_PORT, O_CERT, O_KEY,
 	O_ROOTS,
 	O_REVOKED, O_WORKERS, O_AEAD, O_HUGE, O_MEM, O_MBUFS, O_FILE_PREFIX, O_LOG_LEVEL,
 	O_TCP_TEST, O_FAULT_DROP, O_FAULT_DUP, O_FAULT_REORDER, O_FAULT_SEED, O_FAULT_WHERE,
@@ -89,6 +91,7 @@ static const struct option longopts[] = {
 	{ "dns", 1, NULL, O_DNS }, { "tunnel-mtu", 1, NULL, O_TUNNEL_MTU },
 	{ "max-sessions", 1, NULL, O_MAX_SESSIONS }, { "port", 1, NULL, O_PORT },
 	{ "max-pending-per-source", 1, NULL, O_MAX_PENDING },
+	{ "session-buffers", 1, NULL, O_SESSION_BUFS },
 	{ "cert", 1, NULL, O_CERT }, { "key", 1, NULL, O_KEY }, { "roots", 1, NULL, O_ROOTS },
 	{ "revoked", 1, NULL, O_REVOKED }, { "workers", 1, NULL, O_WORKERS },
 	{ "aead", 1, NULL, O_AEAD }, { "huge", 0, NULL, O_HUGE }, { "mem", 1, NULL, O_MEM },
@@ -217,6 +220,11 @@ static int opt_one(struct sgw_engine_opts *o, int c, const char *arg, const char
 			return bad(name, arg, "want 0 (no limit)..1000000");
 		o->max_pending_per_source = (unsigned)v;
 		return 0;
+	case O_SESSION_BUFS:
+		if (!num(arg, 0, 4000000, &v))
+			return bad(name, arg, "want 0 (default)..4000000");
+		o->session_buffers = (unsigned)v;
+		return 0;
 	case O_PORT:
 		if (!num(arg, 1, 65535, &v))
 			return bad(name, arg, "want 1..65535");
@@ -340,6 +348,7 @@ static void config_apply(const struct sgw_config *c, struct sgw_engine_opts *o)
 	o->max_sessions = c->limits.max_sessions;
 	o->max_half_open = c->limits.max_half_open;
 	o->max_pending_per_source = c->limits.max_pending_per_source;
+	o->session_buffers = c->limits.session_buffers;
 	o->listen_port = c->listen_port;
 	o->cert = c->tls.cert;
 	o->key = c->tls.key;

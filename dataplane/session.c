@@ -19,6 +19,13 @@
  * from where it lies (the VNet buffer) into tx, the encryption doing the
  * one pass over its bytes.
  *
+ * rx, tx and carry are blocks of the worker's pool (env->bufs, bufpool.h;
+ * a private pool of three when it has none), taken when bytes must wait
+ * there and given back as soon as they are empty: an established, idle
+ * call holds none (issue #5). No block free: the call ends ("no free
+ * session buffer") and the pool counts the failure; an inner packet from
+ * the VNet is refused instead, as when tx is full.
+ *
  * Lifetime of the handshake state: tls (the SSL object) is freed as soon as
  * its keys are exported, http once the 200 is sent, the EAP-TLS object as
  * soon as PPP authentication is done, bind once the Compound MAC is checked.
@@ -36,6 +43,7 @@
 #include "crypto/record.h"
 #include "crypto/tls.h"
 #include "crypto/x509.h"
+#include "dataplane/bufpool.h"
 #include "dataplane/http.h"
 #include "dataplane/ppp.h"
 #include "dataplane/sgw_limits.h"
@@ -76,9 +84,10 @@ struct sgw_session {
 	const uint8_t *zc_end;          /* end of its plaintext */
 	size_t carry_len;
 	size_t tx_head, tx_len;
-	uint8_t *rx;                    /* SGW_SESSION_RX_BUF */
-	uint8_t *tx;                    /* SGW_SESSION_TX_BUF */
-	uint8_t carry[SGW_SSTP_MAX_PACKET];
+	uint8_t *rx;                    /* SGW_SESSION_RX_BUF, or NULL */
+	uint8_t *tx;                    /* SGW_SESSION_TX_BUF, or NULL */
+	uint8_t *carry;                 /* SGW_SSTP_MAX_PACKET, or NULL */
+	struct sgw_bufpool *own;        /* when env->bufs is NULL */
 
 	struct sgw_session_info info;
 };
@@ -142,11 +151,45 @@ static void set_end(struct sgw_session *s, enum sgw_session_end why,
 		 detail != NULL ? detail : "");
 }
 
+/* ---- rx, tx, carry: pool blocks while bytes wait in them ---- */
+
+_Static_assert(SGW_SESSION_RX_BUF <= SGW_SESSION_BUF && SGW_SESSION_TX_BUF <= SGW_SESSION_BUF &&
+	       SGW_SSTP_MAX_PACKET <= SGW_SESSION_BUF, "a pool block holds rx, tx, carry");
+
+static struct sgw_bufpool *pool(const struct sgw_session *s)
+{
+	return s->env->bufs != NULL ? s->env->bufs : s->own;
+}
+
+/* *slot, taking a block if it has none; NULL when the pool is empty. */
+static uint8_t *buf_take(struct sgw_session *s, uint8_t **slot)
+{
+	if (*slot == NULL)
+		*slot = sgw_bufpool_get(pool(s));
+	return *slot;
+}
+
+static void buf_give(struct sgw_session *s, uint8_t **slot, size_t wipe)
+{
+	if (*slot == NULL)
+		return;
+	sgw_wipe(*slot, wipe);
+	sgw_bufpool_put(pool(s), *slot);
+	*slot = NULL;
+}
+
+static void no_buffer(struct sgw_session *s)
+{
+	set_end(s, SGW_END_INTERNAL, "no free session buffer");
+}
+
 /* ---- tx: records sealed in place at the tail of tx ---- */
 
 /* Room for n more bytes at the tail, compacting if that helps. */
 static uint8_t *tx_reserve(struct sgw_session *s, size_t n)
 {
+	if (buf_take(s, &s->tx) == NULL)
+		return NULL;
 	if (SGW_SESSION_TX_BUF - s->tx_len < n && s->tx_head > 0) {
 		memmove(s->tx, s->tx + s->tx_head, s->tx_len - s->tx_head);
 		s->tx_len -= s->tx_head;
@@ -157,11 +200,22 @@ static uint8_t *tx_reserve(struct sgw_session *s, size_t n)
 	return s->tx + s->tx_len;
 }
 
+/* tx_reserve for control output, which must not be lost: with no block
+ * to hold it the call ends (first reason wins over "output buffer full"). */
+static uint8_t *tx_reserve_ctl(struct sgw_session *s, size_t n)
+{
+	uint8_t *p = tx_reserve(s, n);
+
+	if (p == NULL && s->tx == NULL)
+		no_buffer(s);
+	return p;
+}
+
 /* Reserve a record for plain_len bytes: returns where the plaintext goes. */
 static uint8_t *rec_begin(struct sgw_session *s, size_t plain_len)
 {
 	size_t head = sgw_record_headroom(s->rec);
-	uint8_t *r = tx_reserve(s, head + plain_len + sgw_record_tailroom(s->rec));
+	uint8_t *r = tx_reserve_ctl(s, head + plain_len + sgw_record_tailroom(s->rec));
 
 	return r == NULL ? NULL : r + head;
 }
@@ -196,7 +250,7 @@ static bool send_app(struct sgw_session *s, const uint8_t *a, size_t alen,
 
 static void send_alert(struct sgw_session *s, bool fatal, uint8_t desc)
 {
-	uint8_t *p = tx_reserve(s, 64);
+	uint8_t *p = tx_reserve_ctl(s, 64);
 	size_t n;
 
 	if (p == NULL || s->rec == NULL)
@@ -595,6 +649,7 @@ static void sstp_stream(struct sgw_session *s, const uint8_t *p, size_t n)
 			if (fl > 0) {
 				s->carry_len = 0;
 				sstp_packet(s, s->carry, (size_t)fl);
+				buf_give(s, &s->carry, (size_t)fl);
 			}
 			continue;
 		}
@@ -602,6 +657,8 @@ static void sstp_stream(struct sgw_session *s, const uint8_t *p, size_t n)
 		if (fl < 0)
 			return sstp_bad_frame(s);
 		if (fl == 0) {
+			if (buf_take(s, &s->carry) == NULL)
+				return no_buffer(s);
 			memcpy(s->carry, p, n);
 			s->carry_len = n;
 			return;
@@ -701,7 +758,7 @@ static void record_result(struct sgw_session *s, enum sgw_record_status st,
 	case SGW_REC_KEY_UPDATE:
 		/* RFC 8446 4.6.3: answer update_requested with our own. */
 		if (sgw_record_tx_key_update_pending(s->rec) &&
-		    (p = tx_reserve(s, 64)) != NULL) {
+		    (p = tx_reserve_ctl(s, 64)) != NULL) {
 			n = sgw_record_seal_key_update(s->rec, p, 64);
 			s->tx_len += n;
 		}
@@ -746,6 +803,8 @@ static void records(struct sgw_session *s)
 {
 	size_t off = 0;
 
+	if (s->rx == NULL)
+		return;
 	while (s->phase != SGW_SESSION_CLOSED) {
 		long rl = sgw_record_length(s->rx + off, s->rx_len - off);
 
@@ -765,6 +824,8 @@ static void rx_append(struct sgw_session *s, const uint8_t *in, size_t len)
 	while (len > 0 && s->phase != SGW_SESSION_CLOSED) {
 		size_t take = SGW_SESSION_RX_BUF - s->rx_len;
 
+		if (buf_take(s, &s->rx) == NULL)
+			return no_buffer(s);
 		if (take > len)
 			take = len;
 		memcpy(s->rx + s->rx_len, in, take);
@@ -794,6 +855,10 @@ static void pc_drop(struct sgw_session *s)
 /* Back to copying: the held bytes go to the front of rx. */
 static void pc_spill(struct sgw_session *s)
 {
+	if (s->npc > 0 && buf_take(s, &s->rx) == NULL) {
+		no_buffer(s);
+		return pc_drop(s);
+	}
 	for (unsigned i = 0; i < s->npc; i++) {
 		memcpy(s->rx + s->rx_len, s->pc[i].p, s->pc[i].len);
 		s->rx_len += s->pc[i].len;
@@ -836,6 +901,8 @@ static void zc_record(struct sgw_session *s, uint8_t *in, size_t n, size_t rl)
 	if (ob == NULL) {
 		/* No buffer (pool empty, record too big): open it in rx. */
 		pc_spill(s);
+		if (buf_take(s, &s->rx) == NULL)
+			return no_buffer(s);
 		memcpy(s->rx + s->rx_len, in, n);
 		s->rx_len = 0;
 		return record(s, s->rx, rl);
@@ -887,8 +954,10 @@ static void zc_input(struct sgw_session *s, uint8_t *in, size_t len, void *buf)
 static void tls_flush(struct sgw_session *s)
 {
 	size_t n = sgw_tls_conn_output_pending(s->tls);
-	uint8_t *p = tx_reserve(s, n);
+	uint8_t *p = n > 0 ? tx_reserve_ctl(s, n) : NULL;
 
+	if (n == 0)
+		return;
 	if (p == NULL) {
 		set_end(s, SGW_END_INTERNAL, "output buffer full");
 		return;
@@ -915,6 +984,10 @@ static void tls_done(struct sgw_session *s)
 	}
 	sgw_http_init(s->http);
 	s->phase = SGW_SESSION_HTTP;
+	if (buf_take(s, &s->rx) == NULL) {
+		no_buffer(s);
+		return finish(s);
+	}
 	s->rx_len = sgw_tls_conn_take_leftover(s->tls, s->rx, SGW_SESSION_RX_BUF);
 	sgw_tls_conn_destroy(s->tls);
 	s->tls = NULL;
@@ -947,10 +1020,11 @@ struct sgw_session *sgw_session_create(const struct sgw_session_env *env, uint64
 	s->env = env;
 	s->now = s->created = now_ms;
 	s->info.root_id = -1;
-	s->rx = malloc(SGW_SESSION_RX_BUF);
-	s->tx = malloc(SGW_SESSION_TX_BUF);
+	/* Without the worker's pool, one of our own: rx, tx, carry. */
+	if (env->bufs == NULL)
+		s->own = sgw_bufpool_create(3, SGW_SESSION_BUF);
 	s->tls = sgw_tls_conn_create(env->tls, NULL, NULL);
-	if (s->rx == NULL || s->tx == NULL || s->tls == NULL) {
+	if ((env->bufs == NULL && s->own == NULL) || s->tls == NULL) {
 		sgw_session_destroy(s);
 		return NULL;
 	}
@@ -974,9 +1048,10 @@ void sgw_session_destroy(struct sgw_session *s)
 	sgw_ppp_destroy(s->ppp);
 	free_bind(s);
 	free(s->http);
-	free(s->rx);
-	free(s->tx);
-	sgw_wipe(s->carry, sizeof(s->carry));
+	buf_give(s, &s->rx, 0);
+	buf_give(s, &s->tx, 0);
+	buf_give(s, &s->carry, SGW_SSTP_MAX_PACKET);
+	sgw_bufpool_destroy(s->own);
 	free(s);
 }
 
@@ -1004,6 +1079,8 @@ int sgw_session_input_buf(struct sgw_session *s, const uint8_t *in, size_t len,
 	}
 	if (s->info.end == SGW_END_INTERNAL)
 		finish(s);
+	if (s->rx_len == 0)
+		buf_give(s, &s->rx, 0);
 	return s->phase == SGW_SESSION_CLOSED ? -EPROTO : 0;
 }
 
@@ -1022,7 +1099,7 @@ size_t sgw_session_output_pending(const struct sgw_session *s)
 const uint8_t *sgw_session_output_peek(const struct sgw_session *s, size_t *len)
 {
 	*len = sgw_session_output_pending(s);
-	return s->tx + s->tx_head;
+	return *len > 0 ? s->tx + s->tx_head : NULL;
 }
 
 void sgw_session_output_consume(struct sgw_session *s, size_t n)
@@ -1030,8 +1107,10 @@ void sgw_session_output_consume(struct sgw_session *s, size_t n)
 	size_t pending = sgw_session_output_pending(s);
 
 	s->tx_head += n < pending ? n : pending;
-	if (s->tx_head == s->tx_len)
+	if (s->tx_head == s->tx_len) {
 		s->tx_head = s->tx_len = 0;
+		buf_give(s, &s->tx, 0);
+	}
 }
 
 size_t sgw_session_output(struct sgw_session *s, uint8_t *out, size_t cap)
@@ -1041,6 +1120,8 @@ size_t sgw_session_output(struct sgw_session *s, uint8_t *out, size_t cap)
 
 	if (n > cap)
 		n = cap;
+	if (n == 0)
+		return 0;
 	memcpy(out, p, n);
 	sgw_session_output_consume(s, n);
 	return n;

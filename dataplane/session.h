@@ -31,6 +31,7 @@ extern "C" {
 #endif
 
 struct sgw_session;
+struct sgw_bufpool;
 struct sgw_tls_server;
 struct sgw_trust;
 struct sgw_policy;
@@ -78,6 +79,10 @@ struct sgw_session_env {
 	void (*to_vnet_buf)(void *ctx, struct sgw_session *s, void *buf,
 			    const uint8_t *pkt, size_t len);
 	void *buf_ctx;
+	/* The worker's pool of SGW_SESSION_BUF blocks (dataplane/bufpool.h)
+	 * for rx, tx and carry while bytes wait in them; NULL: each session
+	 * makes its own pool of three. */
+	struct sgw_bufpool *bufs;
 	/* One log line per session event ("sess 3: auth ok cn=..."), may be NULL. */
 	void (*log)(void *ctx, const struct sgw_session *s, const char *line);
 	void *log_ctx;

@@ -51,6 +51,8 @@ enum {
 	/* Session byte buffers while handshaking (per session, freed after). */
 	SGW_SESSION_RX_BUF = SGW_TLS_MAX_RECORD + 64,
 	SGW_SESSION_TX_BUF = 32768,
+	/* One pool block (dataplane/bufpool.h) holds any of rx, tx, carry. */
+	SGW_SESSION_BUF = SGW_SESSION_TX_BUF,
 	/* Inner IPv4 never takes the last bytes of the tx buffer: control
 	 * messages (LCP/SSTP echo replies, disconnect, alerts) always fit. */
 	SGW_SESSION_TX_RESERVE = 4096,

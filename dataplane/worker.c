@@ -19,6 +19,7 @@
 
 #include "control/pool.h"
 #include "dataplane/engine.h"
+#include "dataplane/bufpool.h"
 #include "dataplane/net.h"
 #include "dataplane/worker.h"
 
@@ -765,6 +766,8 @@ int sgw_worker_init(struct sgw_worker *w, const struct sgw_dp_shared *sh, unsign
 	w->env.rx_alloc = env_rx_alloc;
 	w->env.buf_ctx = w;
 	w->env.log = env_log;
+	w->bufs = sgw_bufpool_create(sh->session_buffers, SGW_SESSION_BUF);
+	w->env.bufs = w->bufs;
 	crc_init();
 	for (unsigned i = 0; i < SGW_IF_COUNT; i++)
 		portq_setup(w, i);
@@ -777,6 +780,7 @@ int sgw_worker_init(struct sgw_worker *w, const struct sgw_dp_shared *sh, unsign
 		w->pending_seed = (uint32_t)rte_rand();
 	}
 	if (w->conns == NULL || w->dirty == NULL || w->by_addr == NULL || w->scratch == NULL ||
+	    w->bufs == NULL ||
 	    (sh->max_pending_per_source != 0 && w->pending == NULL) || sgw_net_init(w) != 0) {
 		snprintf(err, err_len, "worker %u: out of memory for %u sessions", idx, n);
 		rc = -ENOMEM;
@@ -822,6 +826,8 @@ void sgw_worker_fini(struct sgw_worker *w)
 	rte_free(w->scratch);
 	rte_free(w->pending);
 	w->pending = NULL;
+	sgw_bufpool_destroy(w->bufs);
+	w->bufs = NULL;
 	w->conns = NULL;
 	w->dirty = NULL;
 	w->by_addr = NULL;

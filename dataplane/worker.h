@@ -95,6 +95,7 @@ struct sgw_dp_shared {
 	struct sgw_tcp_cfg tcp;                      /* template: no callbacks */
 	unsigned max_conns;                          /* per worker */
 	unsigned max_pending_per_source;             /* 0: no limit */
+	unsigned session_buffers;                    /* pool blocks per worker */
 	uint16_t tunnel_mtu;                         /* largest inner packet */
 	uint16_t mss_clamp;                          /* inner TCP MSS */
 	struct sgw_fault_cfg fault;
@@ -167,6 +168,7 @@ struct sgw_worker {
 	uint16_t ip_id;
 	/* sessions / connections */
 	struct sgw_tcp_stack *tcp;
+	struct sgw_bufpool *bufs;        /* the sessions' rx, tx, carry */
 	struct sgw_session_env env;
 	struct gw_conn *conns;               /* max_conns */
 	struct gw_conn **by_addr;            /* pool slot -> connection */

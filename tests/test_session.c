@@ -25,6 +25,7 @@
 #include "crypto/binding.h"
 #include "crypto/tls.h"
 #include "crypto/x509.h"
+#include "dataplane/bufpool.h"
 #include "dataplane/session.h"
 #include "dataplane/sgw_limits.h"
 #include "support/session_env.h"
@@ -801,6 +802,74 @@ static void test_zero_copy(void **state)
 	W.env = saved;
 }
 
+/* Issue #5: rx, tx and carry come from the worker's pool only while bytes
+ * wait in them. An established, idle call holds no block; with the pool
+ * empty an inner packet is refused and the call lives on, and control
+ * output that cannot be held ends the call with its reason. */
+static void test_session_buffers(void **state)
+{
+	struct sgw_bufpool *bp = sgw_bufpool_create(4, SGW_SESSION_BUF);
+	const struct sgw_session_env saved = W.env;
+	const struct sgw_bufpool_stats *st;
+	struct tclient *c;
+	struct sgw_session *s;
+	void *held[4];
+	uint8_t pkt[1400];
+
+	(void)state;
+	assert_non_null(bp);
+	st = sgw_bufpool_stats(bp);
+	W.env.bufs = bp;
+	memset(pkt, 0, sizeof(pkt));
+	/* 1: a whole call and a packet each way: idle, it holds none. */
+	c = client(C_GOOD, (struct tclient_cfg){ 0 });
+	s = sgw_session_create(&W.env, 1000);
+	assert_non_null(s);
+	pump(s, c, 1000);
+	assert_int_equal(sgw_session_phase(s), SGW_SESSION_ESTABLISHED);
+	assert_true(st->high >= 1);
+	ipv4(pkt, VNET_HOST, tclient_addr(c), 9);
+	pkt[2] = sizeof(pkt) >> 8;
+	pkt[3] = sizeof(pkt) & 0xff;
+	assert_int_equal(sgw_session_send_ip(s, pkt, sizeof(pkt)), 0);
+	assert_int_equal(st->in_use, 1);
+	pump(s, c, 1100);
+	assert_int_equal(st->in_use, 0);
+	/* 2: every block out: the packet is refused, the call lives on, and
+	 * goes on once blocks are back. */
+	for (unsigned i = 0; i < 4; i++)
+		held[i] = sgw_bufpool_get(bp);
+	assert_int_equal(sgw_session_send_ip(s, pkt, sizeof(pkt)), -EAGAIN);
+	assert_int_equal(sgw_session_phase(s), SGW_SESSION_ESTABLISHED);
+	assert_true(st->fails >= 1);
+	sgw_bufpool_put(bp, held[0]);
+	assert_int_equal(sgw_session_send_ip(s, pkt, sizeof(pkt)), 0);
+	pump(s, c, 1200);
+	sgw_session_close(s, 1300);
+	pump(s, c, 1300);
+	assert_int_equal(sgw_session_info(s)->end, SGW_END_ADMIN);
+	sgw_session_destroy(s);
+	tclient_destroy(c);
+	assert_int_equal(st->in_use, 3);
+	/* 3: a new call while the pool is empty: its handshake output cannot
+	 * be held, so it ends with the reason, and holds nothing. */
+	held[0] = sgw_bufpool_get(bp);
+	c = client(C_GOOD, (struct tclient_cfg){ 0 });
+	s = sgw_session_create(&W.env, 2000);
+	assert_non_null(s);
+	pump(s, c, 2000);
+	assert_int_equal(sgw_session_phase(s), SGW_SESSION_CLOSED);
+	assert_int_equal(sgw_session_info(s)->end, SGW_END_INTERNAL);
+	assert_string_equal(sgw_session_info(s)->end_detail, "no free session buffer");
+	sgw_session_destroy(s);
+	tclient_destroy(c);
+	for (unsigned i = 0; i < 4; i++)
+		sgw_bufpool_put(bp, held[i]);
+	assert_int_equal(st->in_use, 0);
+	W.env = saved;
+	sgw_bufpool_destroy(bp);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -817,6 +886,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_http_refused, pool_up, pool_down),
 		cmocka_unit_test_setup_teardown(test_renegotiation, pool_up, pool_down),
 		cmocka_unit_test_setup_teardown(test_zero_copy, pool_up, pool_down),
+		cmocka_unit_test_setup_teardown(test_session_buffers, pool_up, pool_down),
 	};
 
 	return cmocka_run_group_tests(tests, world_up, world_down);

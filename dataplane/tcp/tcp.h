@@ -172,6 +172,9 @@ void sgw_tcp_abort(struct sgw_tcp_conn *c, uint64_t now_ms);
 /* For logs and the management API. */
 void sgw_tcp_conn_peer(const struct sgw_tcp_conn *c, uint32_t *addr, uint16_t *port);
 unsigned sgw_tcp_conn_count(const struct sgw_tcp_stack *st);
+/* Bytes of buffer slabs (max_buffers of them), and how many are held. */
+size_t sgw_tcp_slab_bytes(const struct sgw_tcp_stack *st);
+unsigned sgw_tcp_slabs_held(const struct sgw_tcp_stack *st);
 const struct sgw_tcp_stats *sgw_tcp_stats(const struct sgw_tcp_stack *st);
 
 /* RFC 1071 / RFC 9293 3.1: the TCP checksum over the pseudo-header and

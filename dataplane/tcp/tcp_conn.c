@@ -561,6 +561,16 @@ void sgw_tcp_conn_peer(const struct sgw_tcp_conn *c, uint32_t *addr,
 	*port = c->rport;
 }
 
+size_t sgw_tcp_slab_bytes(const struct sgw_tcp_stack *st)
+{
+	return slab_size(st) * st->max_buffers;
+}
+
+unsigned sgw_tcp_slabs_held(const struct sgw_tcp_stack *st)
+{
+	return st->max_buffers - st->n_buf_free;
+}
+
 unsigned sgw_tcp_conn_count(const struct sgw_tcp_stack *st)
 {
 	return st->n_conns;

@@ -154,6 +154,7 @@ static void tcp_cfg_up(void)
 	for (unsigned i = 0; i < 4; i++)   /* fixed: the ISNs repeat run to run */
 		sh->tcp.isn_secret[i] = 0x9e3779b9u * (i + 1);
 	sh->max_conns = MAX_CONNS;
+	sh->session_buffers = 2 * MAX_CONNS + 64;   /* as engine.c sizes it */
 	sh->tunnel_mtu = SGW_DEFAULT_TUNNEL_MTU;
 	sh->mss_clamp = (uint16_t)(SGW_DEFAULT_TUNNEL_MTU - 40);
 }

@@ -10,6 +10,10 @@ Writes, for whatever JSON is there:
                          backend (TLS 1.3 AES-128-GCM)
   record-ns.png          ns per record vs size, per backend and suite (open)
   connect.png            server time per connect vs the two handshakes
+  pipeline.png           ns per 1400-byte packet, whole pipeline vs the AEAD
+                         alone, rx and tx, 1/64/1024 calls (target 1.5x)
+  worker.png             the worker loop over net_ring: Gbit/s of inner
+                         packets per size, rx / tx / both, one worker
 """
 import glob
 import json
@@ -140,6 +144,64 @@ def plot_connect(runs, dst):
     return path
 
 
+def plot_pipeline(runs, dst):
+    rows = []
+    for calls in (1, 64, 1024):
+        for d, k in (("rx", "aead_open_ns"), ("tx", "aead_seal_ns")):
+            b = runs.get("%s/%d/manual_time" % (d, calls))
+            if b is not None and "ns_per_pkt" in b and k in b:
+                rows.append(("%s %d" % (d, calls), b["ns_per_pkt"], b[k]))
+    if not rows:
+        return None
+    fig, ax = plt.subplots(figsize=(6.4, 3.6), dpi=100)
+    x = range(len(rows))
+    ax.bar([i - 0.2 for i in x], [r[1] for r in rows], 0.4, label="whole pipeline")
+    ax.bar([i + 0.2 for i in x], [r[2] for r in rows], 0.4, label="AEAD alone")
+    ax.plot([i - 0.4 for i in x] + [len(rows) - 0.6], [1.5 * rows[0][2]] * (len(rows) + 1),
+            "k--", linewidth=1, label="1.5 x AEAD (target)")
+    for i, r in enumerate(rows):
+        ax.text(i - 0.2, r[1], "%.1fx" % (r[1] / r[2]), ha="center", va="bottom", fontsize=7)
+    ax.set_xticks(list(x))
+    ax.set_xticklabels([r[0] for r in rows], fontsize=8)
+    ax.set_yscale("log")
+    ax.set_ylabel("ns per 1400-byte packet")
+    ax.set_title("Pipeline vs AEAD, one core (direction, calls)")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    path = os.path.join(dst, "pipeline.png")
+    fig.savefig(path)
+    plt.close(fig)
+    return path
+
+
+def plot_worker(runs, dst):
+    sizes = (64, 512, 1400)
+    fig, ax = plt.subplots(figsize=(6.4, 3.6), dpi=100)
+    drawn = False
+    for j, mode in enumerate(("rx", "tx", "both")):
+        vals = []
+        for size in sizes:
+            hit = [b for n, b in runs.items()
+                   if n.startswith("%s/workers:1/sessions:64/bytes:%d/" % (mode, size))]
+            vals.append(hit[0]["Gbit"] if hit else 0)
+        if any(vals):
+            ax.bar([i + (j - 1) * 0.27 for i in range(len(sizes))], vals, 0.27, label=mode)
+            drawn = True
+    if not drawn:
+        plt.close(fig)
+        return None
+    ax.set_xticks(range(len(sizes)))
+    ax.set_xticklabels(["%d B" % s for s in sizes])
+    ax.set_ylabel("Gbit/s of inner packets")
+    ax.set_title("Worker loop over net_ring, one worker, 64 calls")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    path = os.path.join(dst, "worker.png")
+    fig.savefig(path)
+    plt.close(fig)
+    return path
+
+
 def main():
     src = sys.argv[1] if len(sys.argv) > 1 else "bench-results"
     dst = sys.argv[2] if len(sys.argv) > 2 else os.path.join("docs", "img")
@@ -147,7 +209,8 @@ def main():
     if not runs:
         sys.exit("no bench_*.json with results in %s" % src)
     os.makedirs(dst, exist_ok=True)
-    for f in (plot_record_throughput, plot_record_ns, plot_connect):
+    for f in (plot_record_throughput, plot_record_ns, plot_connect, plot_pipeline,
+              plot_worker):
         path = f(runs, dst)
         if path:
             print(path)

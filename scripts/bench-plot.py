@@ -39,6 +39,14 @@ def load(src):
     return runs
 
 
+def save(fig, dst, name):
+    fig.tight_layout()
+    path = os.path.join(dst, name)
+    fig.savefig(path)
+    plt.close(fig)
+    return path
+
+
 def series(runs, op, backend, suite):
     pts = []
     prefix = "%s/%s/%s/" % (op, backend, suite)
@@ -72,11 +80,7 @@ def plot_record_throughput(runs, dst):
     ax.set_ylabel("Gbit/s (one core)")
     ax.set_title("TLS 1.3 AES-128-GCM record, in place")
     ax.legend(fontsize=8)
-    fig.tight_layout()
-    path = os.path.join(dst, "record-throughput.png")
-    fig.savefig(path)
-    plt.close(fig)
-    return path
+    return save(fig, dst, "record-throughput.png")
 
 
 def plot_record_ns(runs, dst):
@@ -99,11 +103,7 @@ def plot_record_ns(runs, dst):
     ax.set_ylabel("ns per record (open)")
     ax.set_title("TLS 1.3 record open cost")
     ax.legend(fontsize=8)
-    fig.tight_layout()
-    path = os.path.join(dst, "record-ns.png")
-    fig.savefig(path)
-    plt.close(fig)
-    return path
+    return save(fig, dst, "record-ns.png")
 
 
 def med(runs, name, key):
@@ -137,11 +137,7 @@ def plot_connect(runs, dst):
     ax.set_ylabel("server CPU us per connect")
     ax.set_title("Connect vs the two handshakes (target ratio >= 0.80)")
     ax.legend(fontsize=8)
-    fig.tight_layout()
-    path = os.path.join(dst, "connect.png")
-    fig.savefig(path)
-    plt.close(fig)
-    return path
+    return save(fig, dst, "connect.png")
 
 
 def plot_pipeline(runs, dst):
@@ -167,11 +163,7 @@ def plot_pipeline(runs, dst):
     ax.set_ylabel("ns per 1400-byte packet")
     ax.set_title("Pipeline vs AEAD, one core (direction, calls)")
     ax.legend(fontsize=8)
-    fig.tight_layout()
-    path = os.path.join(dst, "pipeline.png")
-    fig.savefig(path)
-    plt.close(fig)
-    return path
+    return save(fig, dst, "pipeline.png")
 
 
 def plot_worker(runs, dst):
@@ -195,11 +187,7 @@ def plot_worker(runs, dst):
     ax.set_ylabel("Gbit/s of inner packets")
     ax.set_title("Worker loop over net_ring, one worker, 64 calls")
     ax.legend(fontsize=8)
-    fig.tight_layout()
-    path = os.path.join(dst, "worker.png")
-    fig.savefig(path)
-    plt.close(fig)
-    return path
+    return save(fig, dst, "worker.png")
 
 
 def main():

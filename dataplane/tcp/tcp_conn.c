@@ -13,8 +13,9 @@
  * defaults (64 KiB each way) a slab is about 133.6 KiB and an entry about
  * 700 bytes (x86-64). A connection holds a slab only while bytes are in
  * flight or queued (idle for SGW_TCP_IDLE_MS, tcp_conn_reap_idle gives
- * it back; tcp_conn_buffers takes one again), so an idle established call costs its entry; the slabs,
- * taken LIFO, stay resident only as many as were busy at once.
+ * it back; tcp_conn_buffers takes one again), so an idle established
+ * call costs its entry; the slabs, taken LIFO, stay resident only as
+ * many as were busy at once.
  */
 #include <errno.h>
 #include <stdbool.h>

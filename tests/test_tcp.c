@@ -1069,6 +1069,19 @@ static void test_idle_buffers(void **state)
 	/* 7: 7802's text once more (the peer resends it): taken now. */
 	raw_in(r, 7802, TH_ACK | TH_PSH, seq, iss2 + 1, 65535, NULL, d, 200);
 	assert_int_equal(r->app[1].got, 200);
+	/* 8: 7802 holds the slab; 7801, without one, still closes both ways:
+	 * a FIN alone needs none, and neither does ours. */
+	raw_in(r, 7801, TH_ACK | TH_FIN, seq + 300, iss1 + 101, 65535, NULL, NULL, 0);
+	assert_int_equal(r->app[0].fins, 1);
+	assert_int_equal(last(r)->dport, 7801);
+	assert_int_equal(last(r)->ack, seq + 301);
+	assert_int_equal(s->drop_no_buffer_data, 1);
+	sgw_tcp_close(r->app[0].c, r->now);
+	assert_int_equal(last(r)->dport, 7801);
+	assert_true(last(r)->flags & TH_FIN);
+	assert_int_equal(last(r)->seq, iss1 + 101);
+	raw_in(r, 7801, TH_ACK, seq + 301, iss1 + 102, 65535, NULL, NULL, 0);
+	assert_int_equal(r->app[0].closed, 1);
 	raw_done(r);
 }
 

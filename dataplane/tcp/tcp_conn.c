@@ -86,26 +86,20 @@ static size_t slab_size(const struct sgw_tcp_stack *st)
 static int alloc_tables(struct sgw_tcp_stack *st)
 {
 	const struct sgw_tcp_cfg *cfg = &st->cfg;
-	size_t nb = 1, pair = slab_size(st);
+	size_t nb = 1;
 
 	while (nb < 2 * (size_t)cfg->max_conns)
 		nb <<= 1;
 	st->bucket_mask = (uint32_t)(nb - 1);
 	st->conns = calloc(cfg->max_conns, sizeof(*st->conns));
 	st->buckets = malloc(nb * sizeof(*st->buckets));
-	st->buf_free = malloc(st->max_buffers * sizeof(*st->buf_free));
 	st->idle_q = malloc(2 * (size_t)cfg->max_conns * sizeof(*st->idle_q));
-	if (pair > SIZE_MAX / st->max_buffers)
-		return -ENOMEM;
-	st->bufmem = malloc(pair * st->max_buffers);
-	if (st->conns == NULL || st->buckets == NULL || st->buf_free == NULL ||
-	    st->bufmem == NULL || st->idle_q == NULL)
+	st->slabs = sgw_bufpool_create(st->max_buffers, slab_size(st));
+	if (st->conns == NULL || st->buckets == NULL || st->slabs == NULL ||
+	    st->idle_q == NULL)
 		return -ENOMEM;
 	for (size_t i = 0; i < nb; i++)
 		st->buckets[i] = TCP_NIL;
-	for (unsigned i = 0; i < st->max_buffers; i++)
-		st->buf_free[i] = st->max_buffers - 1 - i;
-	st->n_buf_free = st->max_buffers;
 	return 0;
 }
 
@@ -159,8 +153,7 @@ void sgw_tcp_destroy(struct sgw_tcp_stack *st)
 	for (unsigned i = 0; st->conns != NULL && i < st->cfg.max_conns; i++)
 		if (st->conns[i].accepted)
 			tcp_conn_closed(&st->conns[i], "stack destroyed");
-	free(st->bufmem);
-	free(st->buf_free);
+	sgw_bufpool_destroy(st->slabs);
 	free(st->idle_q);
 	free(st->buckets);
 	free(st->conns);
@@ -248,7 +241,7 @@ static void release_buffers(struct sgw_tcp_conn *c)
 
 	if (c->rbuf == NULL)
 		return;
-	st->buf_free[st->n_buf_free++] = c->buf_idx;
+	sgw_bufpool_put(st->slabs, c->rbuf - TXREC_BYTES);  /* the slab's start */
 	c->rbuf = c->sbuf = NULL;
 	tcp_txq_attach(c, NULL);
 	c->snd_len = 0;
@@ -259,12 +252,10 @@ static void release_buffers(struct sgw_tcp_conn *c)
 bool tcp_conn_attach_buffers(struct sgw_tcp_conn *c)
 {
 	struct sgw_tcp_stack *st = c->st;
-	uint8_t *slab;
+	uint8_t *slab = sgw_bufpool_get(st->slabs);
 
-	if (st->n_buf_free == 0)
+	if (slab == NULL)
 		return false;
-	c->buf_idx = st->buf_free[--st->n_buf_free];
-	slab = st->bufmem + slab_size(st) * c->buf_idx;
 	tcp_txq_attach(c, (struct tcp_txrec *)(void *)slab);
 	c->rbuf = slab + TXREC_BYTES;
 	c->sbuf = c->rbuf + st->rbuf_size;
@@ -338,7 +329,7 @@ void tcp_conn_wake_waiters(struct sgw_tcp_stack *st)
 	unsigned woken = 0;
 
 	for (unsigned k = 0; k < cfg->max_conns && st->buf_waiting > 0 &&
-	     st->n_buf_free > woken && woken < SGW_TCP_BUF_WAKE; k++) {
+	     tcp_slabs_free(st) > woken && woken < SGW_TCP_BUF_WAKE; k++) {
 		struct sgw_tcp_conn *c = &st->conns[st->wait_cursor];
 
 		st->wait_cursor = st->wait_cursor + 1 < cfg->max_conns ? st->wait_cursor + 1 : 0;
@@ -473,7 +464,7 @@ static bool can_send(const struct sgw_tcp_conn *c)
 /* An idle connection has the whole buffer if a slab is free to take. */
 size_t sgw_tcp_send_space(const struct sgw_tcp_conn *c)
 {
-	if (!can_send(c) || (c->sbuf == NULL && c->st->n_buf_free == 0))
+	if (!can_send(c) || (c->sbuf == NULL && tcp_slabs_free(c->st) == 0))
 		return 0;
 	return c->st->cfg.snd_buf - c->snd_len;
 }
@@ -534,9 +525,8 @@ void sgw_tcp_close(struct sgw_tcp_conn *c, uint64_t now_ms)
 	set_now(c->st, now_ms);
 	if (!c->accepted || c->app_closed)
 		return;
-	/* The FIN's retransmission bookkeeping (RACK) lives in the slab;
-	 * with none free the FIN goes untracked (the RTO resends it). */
-	(void)tcp_conn_buffers(c);
+	/* Without a slab (nothing queued) the FIN goes untracked by RACK and
+	 * the RTO resends it: a close takes no slab. */
 	c->app_closed = true;
 	if (c->state == TCP_ESTABLISHED)
 		tcp_conn_set_state(c, TCP_FIN_WAIT_1);
@@ -564,12 +554,14 @@ void sgw_tcp_conn_peer(const struct sgw_tcp_conn *c, uint32_t *addr,
 
 size_t sgw_tcp_slab_bytes(const struct sgw_tcp_stack *st)
 {
-	return slab_size(st) * st->max_buffers;
+	const struct sgw_bufpool_stats *b = sgw_bufpool_stats(st->slabs);
+
+	return b->block_size * b->blocks;
 }
 
 unsigned sgw_tcp_slabs_held(const struct sgw_tcp_stack *st)
 {
-	return st->max_buffers - st->n_buf_free;
+	return sgw_bufpool_stats(st->slabs)->in_use;
 }
 
 unsigned sgw_tcp_conn_count(const struct sgw_tcp_stack *st)

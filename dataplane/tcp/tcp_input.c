@@ -788,13 +788,14 @@ static bool seq_checks(struct sgw_tcp_conn *c, struct seg *s)
 	return true;
 }
 
-/* Text or FIN on a connection that gave its slab back takes one again;
- * with none free they are dropped (the ACK was taken) and the peer sends
- * them again, as after a loss. */
+/* Text on a connection that gave its slab back takes one again; with
+ * none free it is dropped, with a FIN behind it (the ACK was taken), and
+ * the peer sends them again, as after a loss. A FIN alone needs no slab:
+ * closing connections must not wait for one (they would hold their call
+ * slots while slabs are short). */
 static void no_slab_no_text(struct sgw_tcp_conn *c, struct seg *s)
 {
-	if (c->rbuf != NULL || (s->len == 0 && !(s->flags & TH_FIN)) || !c->accepted ||
-	    tcp_conn_buffers(c))
+	if (c->rbuf != NULL || s->len == 0 || !c->accepted || tcp_conn_buffers(c))
 		return;
 	c->st->stats.drop_no_buffer_data++;
 	s->len = 0;

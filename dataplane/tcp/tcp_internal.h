@@ -30,6 +30,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "dataplane/bufpool.h"
 #include "dataplane/sgw_limits.h"
 #include "dataplane/tcp/tcp.h"
 #include "dataplane/tcp/tcp_wire.h"
@@ -211,7 +212,6 @@ struct sgw_tcp_conn {
 	struct tcp_rack rack;
 
 	uint8_t *rbuf, *sbuf;     /* ring buffers, NULL when none held */
-	uint32_t buf_idx;
 	uint64_t last_rx;
 };
 
@@ -230,9 +230,8 @@ struct sgw_tcp_stack {
 	uint32_t free_head;
 	uint32_t tw_head, tw_tail;  /* TIME_WAIT FIFO, oldest first */
 	unsigned n_conns, n_synrcvd, n_tw;
-	uint8_t *bufmem;
-	uint32_t *buf_free;
-	unsigned n_buf_free, max_buffers;
+	struct sgw_bufpool *slabs;  /* max_buffers slabs (dataplane/bufpool.h) */
+	unsigned max_buffers;
 	unsigned buf_waiting;       /* connections with want_buffer */
 	uint32_t *idle_q;           /* FIFO of entries found idle, 2 x max_conns */
 	uint32_t idle_head, idle_n;
@@ -258,6 +257,11 @@ bool tcp_conn_buffers(struct sgw_tcp_conn *c);
 void tcp_conn_idle_queue(struct sgw_tcp_conn *c);
 void tcp_conn_reap_idle(struct sgw_tcp_stack *st);
 void tcp_conn_wake_waiters(struct sgw_tcp_stack *st);
+
+static inline unsigned tcp_slabs_free(const struct sgw_tcp_stack *st)
+{
+	return st->max_buffers - sgw_bufpool_stats(st->slabs)->in_use;
+}
 
 /* Nothing in flight or queued either way, ESTABLISHED, not inside a
  * delivery: the slab could go back. */

@@ -384,7 +384,7 @@ void sgw_tcp_tick(struct sgw_tcp_stack *st, uint64_t now_ms)
 		run_conn(&st->conns[w->head[EXPIRED]], now_ms);
 	if (st->idle_n > 0)
 		tcp_conn_reap_idle(st);
-	if (st->buf_waiting > 0 && st->n_buf_free > 0)
+	if (st->buf_waiting > 0 && tcp_slabs_free(st) > 0)
 		tcp_conn_wake_waiters(st);
 }
 

@@ -215,7 +215,8 @@ static void check(const struct fz *z)
 					(c->accepted && c->rcv_head != c->rcv_nxt - c->rcv_fin)))
 			abort();
 	}
-	if (held + st->n_buf_free != st->max_buffers || waiting != st->buf_waiting)
+	if (held != sgw_tcp_slabs_held(st) || held + tcp_slabs_free(st) != st->max_buffers ||
+	    waiting != st->buf_waiting)
 		abort();
 	if (sgw_tcp_next_timer(z->st) <= z->st->wheel.now &&
 	    sgw_tcp_next_timer(z->st) != UINT64_MAX)
